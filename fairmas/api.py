@@ -1,0 +1,228 @@
+"""The Python API: :func:`load`, :func:`solve` and :func:`compare`.
+
+Examples
+--------
+>>> import fairmas
+>>> net = fairmas.TrustNetwork.from_edges(
+...     ["a", "b", "c", "d"],
+...     [("a", "b", 0.9), ("b", "a", 0.8), ("c", "d", 0.7), ("d", "c", 0.9), ("b", "c", 0.1)],
+... )
+>>> result = fairmas.solve(net, "min_cut_partition")
+>>> str(result.status), result.method, round(result.value, 6), result.solution["coalitions"]
+('optimal', 'noi', 3.3, [['a', 'b'], ['c', 'd']])
+>>> [(r.method, round(r.value, 6)) for r in fairmas.compare(net, "min_cut_partition")]
+[('noi', 3.3), ('milp', 3.3), ('mt_st_cut', 3.3), ('stoer_wagner', 3.3)]
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import fairmas.objectives  # noqa: F401  (fills the registry)
+from fairmas.errors import InstanceError, MethodNotApplicableError
+from fairmas.models import Instance, load_instance
+from fairmas.registry import Method, Objective, get_objective, values_agree
+from fairmas.result import Result, Status, relative_gap
+from fairmas.solvers.options import DEFAULT_MIP_GAP, SolveOptions
+
+
+def load(path: str | Path) -> Instance:
+    """Read and validate an instance file (YAML, JSON or TOML by extension)."""
+    return load_instance(path)
+
+
+def _as_instance(instance: Instance | str | Path) -> Instance:
+    return load_instance(instance) if isinstance(instance, str | Path) else instance
+
+
+def _check_kind(objective: Objective, instance: Instance) -> None:
+    if instance.kind != objective.kind:
+        raise InstanceError(
+            instance.origin,
+            "kind",
+            f"objective {objective.name} needs a {objective.kind} instance, not {instance.kind}",
+        )
+
+
+def _run(objective: Objective, chosen: Method, problem: Any, options: SolveOptions) -> Result:
+    started = time.perf_counter()
+    outcome = chosen.run(problem, options)
+    wall_time = time.perf_counter() - started
+    details = dict(outcome.details)
+    if outcome.solution is None:
+        return Result(
+            objective.name,
+            chosen.name,
+            outcome.status,
+            None,
+            outcome.bound,
+            None,
+            wall_time,
+            {},
+            details,
+        )
+    report = objective.report(problem, outcome)
+    bound = outcome.bound
+    if outcome.status is Status.OPTIMAL and chosen.exact and bound is None:
+        bound = report.value
+    return Result(
+        objective=objective.name,
+        method=chosen.name,
+        status=outcome.status,
+        value=report.value,
+        bound=bound,
+        gap=relative_gap(report.value, bound),
+        wall_time=wall_time,
+        solution=report.solution,
+        details={**report.details, **details},
+    )
+
+
+def _first_applicable(objective: Objective, problem: Any) -> Method:
+    reasons = []
+    for candidate in objective.methods.values():
+        reason = candidate.applies(problem)
+        if reason is None:
+            return candidate
+        reasons.append(f"{candidate.name} {reason}")
+    raise MethodNotApplicableError("(any)", "; ".join(reasons))
+
+
+def solve(
+    instance: Instance | str | Path,
+    objective: str,
+    method: str | None = None,
+    *,
+    time_limit: float | None = None,
+    mip_gap: float = DEFAULT_MIP_GAP,
+    threads: int | None = None,
+    verbose: bool = False,
+    **params: Any,
+) -> Result:
+    """Solve ``objective`` on ``instance`` with one method.
+
+    Parameters
+    ----------
+    instance : Instance or path
+        A loaded instance, or the path of an instance file.
+    objective : str
+        A registered objective, e.g. ``"min_cut_partition"``.
+    method : str, optional
+        A method of that objective; by default the first (fastest) one that
+        applies to the instance.
+    time_limit, mip_gap, threads, verbose
+        See :class:`fairmas.solvers.options.SolveOptions`.
+    **params
+        The objective's parameters, e.g. ``relation="trust_utility"``.
+
+    Returns
+    -------
+    Result
+        Infeasible, unbounded and time-limited solves are statuses, not exceptions.
+
+    Raises
+    ------
+    InstanceError, ParameterError, MethodNotApplicableError
+        For bad input: the message names the field or option and the rule.
+    """
+    chosen_objective = get_objective(objective)
+    instance = _as_instance(instance)
+    _check_kind(chosen_objective, instance)
+    parsed = chosen_objective.parse_params(params)
+    options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads, verbose=verbose)
+    problem = chosen_objective.prepare(instance, parsed)
+    if method is not None:
+        chosen = chosen_objective.get_method(method)
+        reason = chosen.applies(problem)
+        if reason is not None:
+            raise MethodNotApplicableError(chosen.name, reason)
+    else:
+        chosen = _first_applicable(chosen_objective, problem)
+    return _run(chosen_objective, chosen, problem, options)
+
+
+def compare(
+    instance: Instance | str | Path,
+    objective: str,
+    methods: Iterable[str] | None = None,
+    *,
+    time_limit: float | None = None,
+    mip_gap: float = DEFAULT_MIP_GAP,
+    threads: int | None = None,
+    **params: Any,
+) -> list[Result]:
+    """Run several methods of one objective on one instance and check that they agree.
+
+    The instance is prepared once. A method that does not apply is reported
+    with status ``error`` and the reason in ``details["error"]``. Every Result
+    gets ``details["agrees"]``: whether its value matches the best value of the
+    exact methods that finished optimally (within
+    :data:`fairmas.registry.AGREEMENT_RTOL`), or None when there is nothing to
+    compare.
+
+    Parameters
+    ----------
+    methods : iterable of str, optional
+        Default: every registered method of the objective.
+
+    Returns
+    -------
+    list of Result
+        In the order of ``methods``.
+    """
+    chosen_objective = get_objective(objective)
+    instance = _as_instance(instance)
+    _check_kind(chosen_objective, instance)
+    parsed = chosen_objective.parse_params(params)
+    options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads)
+    names = list(methods) if methods is not None else list(chosen_objective.methods)
+    chosen = [chosen_objective.get_method(name) for name in names]
+    problem = chosen_objective.prepare(instance, parsed)
+
+    results = []
+    for candidate in chosen:
+        reason = candidate.applies(problem)
+        if reason is not None:
+            results.append(
+                Result(
+                    chosen_objective.name,
+                    candidate.name,
+                    Status.ERROR,
+                    None,
+                    None,
+                    None,
+                    0.0,
+                    {},
+                    {"error": reason, "applicable": False},
+                )
+            )
+            continue
+        results.append(_run(chosen_objective, candidate, problem, options))
+    return mark_agreement(chosen_objective, results)
+
+
+def mark_agreement(objective: Objective, results: list[Result]) -> list[Result]:
+    """Add ``details["agrees"]`` (and ``details["best_exact"]``) to each Result."""
+    exact_values = [
+        r.value
+        for r in results
+        if r.status is Status.OPTIMAL and r.value is not None and objective.methods[r.method].exact
+    ]
+    best = None
+    for value in exact_values:
+        best = value if best is None else objective.better(best, value)
+    return [
+        replace(
+            r,
+            details={
+                **r.details,
+                "agrees": None if best is None or r.value is None else values_agree(r.value, best),
+                "best_exact": best,
+            },
+        )
+        for r in results
+    ]

@@ -1,0 +1,1 @@
+"""What we optimize: one Pyomo model per objective. Formulations never call a solver."""

@@ -1,0 +1,54 @@
+"""What the world is: immutable, validated instance data and instance files.
+
+``models`` imports nothing from ``formulations`` or ``solvers``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fairmas.errors import InstanceError
+from fairmas.models.io import read_document
+from fairmas.models.trust_network import Propagation, TrustNetwork
+from fairmas.models.weighted_graph import WeightedGraph
+
+INSTANCE_KINDS: dict[str, Any] = {TrustNetwork.kind: TrustNetwork}
+"""Instance kind (the ``kind`` field of a file) → class with ``from_document``."""
+
+Instance = TrustNetwork
+"""Any instance kind."""
+
+
+def instance_from_document(data: dict[str, Any], source: str = "<python>") -> Instance:
+    """Build the instance a parsed document describes, dispatching on its ``kind``."""
+    kinds = ", ".join(INSTANCE_KINDS)
+    if "kind" not in data:
+        raise InstanceError(source, "kind", f"required field is missing; one of: {kinds}")
+    kind = data["kind"]
+    if not isinstance(kind, str) or kind not in INSTANCE_KINDS:
+        raise InstanceError(source, "kind", f"unknown kind {kind!r}; one of: {kinds}")
+    return INSTANCE_KINDS[kind].from_document(data, source)
+
+
+def load_instance(path: str | Path) -> Instance:
+    """Read and validate an instance file (YAML, JSON or TOML by extension).
+
+    Raises
+    ------
+    InstanceError
+        Naming the file, the field path and the rule broken.
+    """
+    return instance_from_document(read_document(path), str(path))
+
+
+__all__ = [
+    "INSTANCE_KINDS",
+    "Instance",
+    "Propagation",
+    "TrustNetwork",
+    "WeightedGraph",
+    "instance_from_document",
+    "load_instance",
+    "read_document",
+]

@@ -1,0 +1,135 @@
+"""Reading instance files: YAML, JSON or TOML, chosen by extension.
+
+Parsing problems (a missing file, a directory, broken syntax, an empty file,
+a repeated key, a top level that is not a mapping) raise :class:`InstanceError`
+with the file name and, where the parser knows it, the line and column.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from fairmas.errors import InstanceError
+
+FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml"}
+"""File extension → parser name."""
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML safe loader that refuses a key repeated in one mapping (PyYAML keeps the last)."""
+
+
+def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    loader.flatten_mapping(node)
+    mapping: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in mapping:
+            mark = key_node.start_mark
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", mark)
+        mapping[key] = loader.construct_object(value_node, deep=True)
+    return mapping
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping
+)
+
+
+def _parse_yaml(text: str, source: str) -> Any:
+    try:
+        documents = list(yaml.load_all(text, Loader=_UniqueKeyLoader))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(document)"
+        raise InstanceError(source, where, f"invalid YAML: {problem}") from None
+    documents = [doc for doc in documents if doc is not None]
+    if len(documents) > 1:
+        raise InstanceError(
+            source,
+            "(document)",
+            f"holds {len(documents)} YAML documents; put one instance per file",
+        )
+    return documents[0] if documents else None
+
+
+def _refuse_duplicate_json_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    mapping: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in mapping:
+            raise ValueError(f"duplicate key {key!r}")
+        mapping[key] = value
+    return mapping
+
+
+def _parse_json(text: str, source: str) -> Any:
+    try:
+        return json.loads(text, object_pairs_hook=_refuse_duplicate_json_keys)
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}"
+        raise InstanceError(source, where, f"invalid JSON: {exc.msg}") from None
+    except ValueError as exc:
+        raise InstanceError(source, "(document)", f"invalid JSON: {exc}") from None
+
+
+def _parse_toml(text: str, source: str) -> Any:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InstanceError(source, "(document)", f"invalid TOML: {exc}") from None
+
+
+_PARSERS = {"yaml": _parse_yaml, "json": _parse_json, "toml": _parse_toml}
+
+
+def read_document(path: str | Path) -> dict[str, Any]:
+    """Parse an instance file into a dictionary, without checking its fields.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.yaml``/``.yml``, ``.json`` or ``.toml`` file.
+
+    Returns
+    -------
+    dict
+        The top-level mapping of the file.
+
+    Raises
+    ------
+    InstanceError
+        When the file cannot be read or parsed, is empty, or is not a mapping.
+    """
+    source = str(path)
+    file = Path(path)
+    if file.is_dir():
+        raise InstanceError(source, "", "is a directory, expected an instance file")
+    if not file.exists():
+        raise InstanceError(source, "", "no such file")
+    parser = FORMATS.get(file.suffix.lower())
+    if parser is None:
+        known = ", ".join(FORMATS)
+        raise InstanceError(
+            source, "", f"unknown file type {file.suffix or '(none)'!r}; use one of {known}"
+        )
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InstanceError(source, "", "is not UTF-8 text") from None
+    except OSError as exc:
+        raise InstanceError(source, "", f"cannot be read: {exc.strerror}") from None
+    if not text.strip():
+        raise InstanceError(source, "(document)", "empty file; expected a mapping with a 'kind'")
+    data = _PARSERS[parser](text, source)
+    if not isinstance(data, dict):
+        found = "nothing" if data is None else type(data).__name__
+        raise InstanceError(
+            source, "(document)", f"must be a mapping with a 'kind' field (found {found})"
+        )
+    return data

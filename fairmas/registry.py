@@ -1,0 +1,221 @@
+"""The one registry of objectives and their methods.
+
+An objective is declared once (:class:`Objective`: its instance kind, its
+parameters, how to prepare the data every method shares, and how to report a
+solution); each way of solving it is a :class:`Method` registered under it with
+:func:`method`. ``solve``, ``compare``, the command line and the tests all read
+:data:`OBJECTIVES`, so adding a method is one function plus one decorator line.
+
+Examples
+--------
+>>> import fairmas
+>>> sorted(get_objective("min_cut_partition").methods)
+['milp', 'mt_st_cut', 'noi', 'stoer_wagner']
+>>> get_objective("nope")
+Traceback (most recent call last):
+...
+fairmas.errors.ParameterError: --objective: unknown objective 'nope'; one of: min_cut_partition
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from fairmas.errors import ParameterError
+from fairmas.result import Status
+from fairmas.solvers.options import SolveOptions
+
+AGREEMENT_RTOL = 1e-6
+"""Two values agree when ``|a - b| <= AGREEMENT_RTOL * max(1, |a|, |b|)``."""
+
+
+class Parameters(BaseModel):
+    """Base of an objective's parameters: unknown names are refused, strings converted."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a method hands back before the objective names and evaluates it.
+
+    Attributes
+    ----------
+    status : Status
+    solution : object or None
+        The method's raw solution (for a partition: a label per agent); None
+        when there is none.
+    bound : float or None
+        Best proven bound on the optimum, if the method knows one.
+    details : dict
+        Method statistics (max-flows solved, MIP termination, ...).
+    """
+
+    status: Status
+    solution: Any = None
+    bound: float | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Report:
+    """An objective's evaluation of a solution: its value, named form and details."""
+
+    value: float
+    solution: dict[str, Any]
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Method:
+    """One way of solving an objective.
+
+    Attributes
+    ----------
+    name : str
+    run : callable
+        ``run(problem, options) -> Outcome``.
+    exact : bool
+        Whether the method proves optimality (its value must then match every
+        other exact method within :data:`AGREEMENT_RTOL`).
+    summary : str
+        One line for ``--help`` and the README.
+    applies : callable
+        ``applies(problem) -> None`` when the method can run, or the reason it
+        cannot (which names the methods that can).
+    """
+
+    name: str
+    run: Callable[[Any, SolveOptions], Outcome]
+    exact: bool
+    summary: str
+    applies: Callable[[Any], str | None] = lambda problem: None
+
+
+@dataclass
+class Objective:
+    """An objective, declared once.
+
+    Attributes
+    ----------
+    name : str
+    kind : str
+        The instance kind it reads (``trust_network``, ...).
+    summary : str
+    sense : {"max", "min"}
+    parameters : type of Parameters
+        Its parameters with defaults; CLI ``--param key=value`` strings are
+        converted by pydantic.
+    prepare : callable
+        ``prepare(instance, params) -> problem``: the data every method shares,
+        computed once per instance (``compare`` runs it once for all methods).
+    report : callable
+        ``report(problem, outcome) -> Report``: value recomputed from the
+        solution itself, the solution in named form, and details.
+    methods : dict
+        Name → :class:`Method`, in order of preference: with no method given,
+        ``solve`` runs the first one that applies.
+    """
+
+    name: str
+    kind: str
+    summary: str
+    sense: Literal["max", "min"]
+    parameters: type[Parameters]
+    prepare: Callable[[Any, Any], Any]
+    report: Callable[[Any, Outcome], Report]
+    methods: dict[str, Method] = field(default_factory=dict)
+
+    def parse_params(self, raw: Mapping[str, Any]) -> Parameters:
+        """Validate parameters given by keyword or as ``--param`` strings."""
+        try:
+            return self.parameters.model_validate(dict(raw))
+        except ValidationError as exc:
+            error = exc.errors(include_url=False)[0]
+            name = ".".join(str(part) for part in error["loc"]) or "--param"
+            if error["type"] == "extra_forbidden":
+                known = ", ".join(self.parameters.model_fields) or "none"
+                raise ParameterError(
+                    f"--param {name}",
+                    f"unknown parameter for objective {self.name}; known: {known}",
+                ) from None
+            message = str(error["msg"]).replace("Input should be", "must be")
+            raise ParameterError(
+                f"--param {name}", f"{message} (got {error.get('input')!r})"
+            ) from None
+
+    def get_method(self, name: str) -> Method:
+        """The method called ``name``; ParameterError naming the known ones otherwise."""
+        try:
+            return self.methods[name]
+        except KeyError:
+            known = ", ".join(self.methods)
+            raise ParameterError(
+                "--method", f"unknown method {name!r} for objective {self.name}; one of: {known}"
+            ) from None
+
+    def better(self, a: float, b: float) -> float:
+        """The better of two objective values."""
+        return max(a, b) if self.sense == "max" else min(a, b)
+
+
+OBJECTIVES: dict[str, Objective] = {}
+"""Objective name → :class:`Objective`; filled by the modules of :mod:`fairmas.objectives`."""
+
+
+def register_objective(objective: Objective) -> Objective:
+    """Add ``objective`` to :data:`OBJECTIVES` (each name once)."""
+    if objective.name in OBJECTIVES:
+        raise ValueError(f"objective {objective.name!r} is registered twice")
+    OBJECTIVES[objective.name] = objective
+    return objective
+
+
+def method(
+    objective: Objective,
+    name: str,
+    *,
+    exact: bool,
+    summary: str,
+    applies: Callable[[Any], str | None] | None = None,
+) -> Callable[[Callable[[Any, SolveOptions], Outcome]], Callable[[Any, SolveOptions], Outcome]]:
+    """Decorator registering ``run(problem, options) -> Outcome`` as a method of ``objective``."""
+
+    def register(run: Callable[[Any, SolveOptions], Outcome]) -> Callable[..., Outcome]:
+        if name in objective.methods:
+            raise ValueError(f"method {name!r} of {objective.name!r} is registered twice")
+        objective.methods[name] = Method(
+            name=name,
+            run=run,
+            exact=exact,
+            summary=summary,
+            applies=applies or (lambda problem: None),
+        )
+        return run
+
+    return register
+
+
+def get_objective(name: str) -> Objective:
+    """The objective called ``name``; ParameterError naming the known ones otherwise."""
+    try:
+        return OBJECTIVES[name]
+    except KeyError:
+        known = ", ".join(OBJECTIVES)
+        raise ParameterError(
+            "--objective", f"unknown objective {name!r}; one of: {known}"
+        ) from None
+
+
+def values_agree(a: float, b: float, rtol: float = AGREEMENT_RTOL) -> bool:
+    """Whether two objective values agree within ``rtol`` (relative, floored at 1).
+
+    >>> values_agree(100.0, 100.00001), values_agree(1.0, 1.1)
+    (True, False)
+    """
+    return math.isclose(a, b, rel_tol=rtol, abs_tol=rtol)
