@@ -10,6 +10,8 @@ Two exact algorithms:
     best cut found so far, λ̂ (the minimum weighted degree of the contracted
     graph seen so far). Such an edge cannot cross a cut lighter than λ̂, so
     contraction keeps a minimum cut; at least one edge contracts per round.
+    Priorities are capped at λ̂ (their bounded priority queue), which saves
+    most heap updates.
     Near-linear rounds on sparse graphs, compiled with numba on exact int64
     weights (:mod:`fairmas.solvers.scaling`).
 :func:`stoer_wagner_min_cut`
@@ -109,9 +111,12 @@ def _adjacency(n, eu, ev, ew):  # pragma: no cover (compiled)
 
 @njit(cache=True)
 def _capforest(n, start, head, weight, bound, parent):  # pragma: no cover (compiled)
-    """One maximum-adjacency scan from node 0; union the ends of edges with q(e) ≥ bound.
+    """One bounded maximum-adjacency scan from node 0, uniting contractible edge ends.
 
-    Returns the scanned mask; a node left unscanned means the graph is disconnected.
+    Priorities are capped at ``bound`` (Henzinger et al.'s bounded priority
+    queue): only whether q(e) reaches λ̂ matters, so an edge is contractible
+    when it lifts r(y) from below ``bound`` to at least ``bound``. Returns the
+    scanned mask; a node left unscanned means the graph is disconnected.
     """
     reach = np.zeros(n, np.int64)
     heap = np.empty(n, np.int64)
@@ -121,13 +126,15 @@ def _capforest(n, start, head, weight, bound, parent):  # pragma: no cover (comp
         x, size = _heap_pop(heap, where, reach, size)
         for p in range(start[x], start[x + 1]):
             y = head[p]
-            if where[y] == -2:
+            if where[y] == -2 or reach[y] >= bound:
                 continue
-            size = _heap_raise(heap, where, reach, size, y, reach[y] + weight[p])
-            if reach[y] >= bound:  # q(e) = reach[y] ≤ λ(x, y): no cut below bound splits them
+            raised = reach[y] + weight[p]
+            if raised >= bound:  # q(e) ≥ λ̂: no cut lighter than λ̂ separates x and y
                 a, b = _find(parent, x), _find(parent, y)
                 if a != b:
                     parent[a] = b
+                raised = bound
+            size = _heap_raise(heap, where, reach, size, y, raised)
     return where == -2
 
 
