@@ -206,7 +206,9 @@ def st_cut_table(sizes: list[int], quick: bool) -> str:
             )
         reference = values["PyMaxflow"]
         for name, value in values.items():
-            assert abs(value - reference) <= 1e-4 * max(1.0, reference), (name, value, reference)
+            # scipy takes int32 capacities only (int64 overflows silently): coarser rounding
+            tolerance = 1e-2 if name == "scipy dinic" else 1e-6
+            assert abs(value - reference) <= tolerance * max(1.0, reference), (name, value)
         fastest = min(times, key=times.get)
         rows.append(
             [f"{n:,}", seconds(noi_time)]

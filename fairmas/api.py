@@ -50,9 +50,14 @@ def _check_kind(objective: Objective, instance: Instance) -> None:
 
 def _run(objective: Objective, chosen: Method, problem: Any, options: SolveOptions) -> Result:
     started = time.perf_counter()
+    chosen.warm_up()
+    warm_up_time = time.perf_counter() - started
+    started = time.perf_counter()
     outcome = chosen.run(problem, options)
     wall_time = time.perf_counter() - started
     details = dict(outcome.details)
+    if warm_up_time > 1e-3:
+        details["warm_up_time"] = warm_up_time
     if outcome.solution is None:
         return Result(
             objective.name,

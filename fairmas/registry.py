@@ -88,6 +88,9 @@ class Method:
     applies : callable
         ``applies(problem) -> None`` when the method can run, or the reason it
         cannot (which names the methods that can).
+    warm_up : callable
+        One-time set-up run before the method's clock starts (compiling its
+        kernels); its time goes to ``details["warm_up_time"]``.
     """
 
     name: str
@@ -95,6 +98,7 @@ class Method:
     exact: bool
     summary: str
     applies: Callable[[Any], str | None] = lambda problem: None
+    warm_up: Callable[[], None] = lambda: None
 
 
 @dataclass
@@ -183,6 +187,7 @@ def method(
     exact: bool,
     summary: str,
     applies: Callable[[Any], str | None] | None = None,
+    warm_up: Callable[[], None] | None = None,
 ) -> Callable[[Callable[[Any, SolveOptions], Outcome]], Callable[[Any, SolveOptions], Outcome]]:
     """Decorator registering ``run(problem, options) -> Outcome`` as a method of ``objective``."""
 
@@ -195,6 +200,7 @@ def method(
             exact=exact,
             summary=summary,
             applies=applies or (lambda problem: None),
+            warm_up=warm_up or (lambda: None),
         )
         return run
 

@@ -6,18 +6,35 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
 from fairmas.errors import InstanceError
 from fairmas.models.io import read_document
 from fairmas.models.trust_network import Propagation, TrustNetwork
 from fairmas.models.weighted_graph import WeightedGraph
 
-INSTANCE_KINDS: dict[str, Any] = {TrustNetwork.kind: TrustNetwork}
-"""Instance kind (the ``kind`` field of a file) → class with ``from_document``."""
 
-Instance = TrustNetwork
-"""Any instance kind."""
+
+class Instance(Protocol):
+    """What every instance kind offers (``TrustNetwork``, ...)."""
+
+    kind: ClassVar[str]
+    """The ``kind`` field of its files."""
+    origin: str
+    """Where it came from (a file name), for error messages."""
+
+    def describe(self) -> str:
+        """One line: kind and size."""
+        ...
+
+    def to_document(self) -> dict[str, Any]:
+        """The instance in the file format."""
+        ...
+
+
+INSTANCE_KINDS: dict[str, Any] = {TrustNetwork.kind: TrustNetwork}
+"""Instance kind (the ``kind`` field of a file) → class with ``from_document(data, source)``
+and a pydantic ``document_model``."""
 
 
 def instance_from_document(data: dict[str, Any], source: str = "<python>") -> Instance:

@@ -35,7 +35,7 @@ from fairmas.models.weighted_graph import WeightedGraph
 from fairmas.registry import Objective, Outcome, Parameters, Report, method, register_objective
 from fairmas.result import Status
 from fairmas.solvers.cuts import CutResult
-from fairmas.solvers.global_mincut import noi_min_cut, stoer_wagner_min_cut
+from fairmas.solvers.global_mincut import compile_kernels, noi_min_cut, stoer_wagner_min_cut
 from fairmas.solvers.highs import solve_model
 from fairmas.solvers.maxflow_cut import mt_st_cut
 from fairmas.solvers.options import SolveOptions
@@ -129,6 +129,7 @@ def _cut_outcome(cut: CutResult, statistic: str) -> Outcome:
     exact=True,
     summary="Nagamochi–Ono–Ibaraki global min cut (compiled), near-linear on sparse networks",
     applies=needs_nonnegative_weights,
+    warm_up=compile_kernels,
 )
 def run_noi(problem: PartitionProblem, options: SolveOptions) -> Outcome:
     """Global minimum cut by CAPFOREST contraction."""
