@@ -14,7 +14,6 @@ from fairmas.models.trust_network import Propagation, TrustNetwork
 from fairmas.models.weighted_graph import WeightedGraph
 
 
-
 class Instance(Protocol):
     """What every instance kind offers (``TrustNetwork``, ...)."""
 
