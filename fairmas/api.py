@@ -11,7 +11,8 @@ Examples
 >>> str(result.status), result.method, round(result.value, 6), result.solution["coalitions"]
 ('optimal', 'noi', 3.3, [['a', 'b'], ['c', 'd']])
 >>> [(r.method, round(r.value, 6)) for r in fairmas.compare(net, "min_cut_partition")]
-[('noi', 3.3), ('milp', 3.3), ('mt_st_cut', 3.3), ('stoer_wagner', 3.3)]
+[('noi', 3.3), ('milp', 3.3), ('mt_st_cut', 3.3), ('stoer_wagner', 3.3),
+ ('subset_dp', 3.3), ('greedy_split', 3.3), ('gomory_hu', 3.3)]
 """
 
 from __future__ import annotations
@@ -211,12 +212,22 @@ def compare(
 
 
 def mark_agreement(objective: Objective, results: list[Result]) -> list[Result]:
-    """Add ``details["agrees"]`` (and ``details["best_exact"]``) to each Result."""
-    exact_values = [
-        r.value
-        for r in results
-        if r.status is Status.OPTIMAL and r.value is not None and objective.methods[r.method].exact
-    ]
+    """Add ``details["agrees"]`` (and ``details["best_exact"]``) to each Result.
+
+    A Result that proves its value (an exact method, status ``optimal``) agrees
+    or disagrees with the best proven value. Any other Result with a value (a
+    heuristic, or an incumbent at a time limit) also gets
+    ``details["ratio_to_exact"]``, its value divided by the best proven one;
+    it agrees when it reaches that value, disagrees only when it beats it (a
+    proof is then wrong), and is otherwise not judged (None).
+    """
+
+    def proven(r: Result) -> bool:
+        return (
+            r.status is Status.OPTIMAL and r.value is not None and objective.methods[r.method].exact
+        )
+
+    exact_values = [r.value for r in results if proven(r)]
     best = None
     for value in exact_values:
         best = value if best is None else objective.better(best, value)
@@ -227,7 +238,20 @@ def mark_agreement(objective: Objective, results: list[Result]) -> list[Result]:
                 **r.details,
                 "agrees": None if best is None or r.value is None else values_agree(r.value, best),
                 "best_exact": best,
-            },
+            }
+            if proven(r) or best is None or r.value is None
+            else {**r.details, **_unproven_agreement(objective, r.value, best)},
         )
         for r in results
     ]
+
+
+def _unproven_agreement(objective: Objective, value: float, best: float) -> dict[str, Any]:
+    if values_agree(value, best):
+        agrees: bool | None = True
+    elif objective.better(value, best) == value:
+        agrees = False  # better than a proven optimum
+    else:
+        agrees = None
+    ratio = value / best if best != 0 else (1.0 if value == 0 else None)
+    return {"agrees": agrees, "best_exact": best, "ratio_to_exact": ratio}

@@ -10,7 +10,7 @@ Examples
 --------
 >>> import fairmas
 >>> sorted(get_objective("min_cut_partition").methods)
-['milp', 'mt_st_cut', 'noi', 'stoer_wagner']
+['gomory_hu', 'greedy_split', 'milp', 'mt_st_cut', 'noi', 'stoer_wagner', 'subset_dp']
 >>> get_objective("nope")
 Traceback (most recent call last):
 ...

@@ -74,6 +74,10 @@ def test_all_methods_agree_on_random_networks(net: TrustNetwork, relation: str) 
     milp = results["milp"]
     assert milp.status == "optimal"
     for method, result in results.items():
+        if result.details.get("applicable") is False:  # the subset DP stops at 20 agents
+            assert method == "subset_dp", (method, result.details)
+            assert net.n_agents > 20
+            continue
         assert result.status == "optimal", (method, result.details)
         assert values_agree(result.value, milp.value), (method, result.value, milp.value)
         assert result.details["agrees"] is True

@@ -9,7 +9,14 @@ Two relations define the coalition value v(C) = Σ_{i<j∈C} w_ij (seed 003):
     coalition-generation probability matrix, the row-normalized trust
     p_ij = ρ_ij / Σ_k ρ_ik (an agent that trusts nobody has a zero row), and
     P^(h) = P^h its h-step power. f is symmetric by construction: the
-    asymmetric trust-utility relation becomes a symmetric one.
+    asymmetric trust-utility relation becomes a symmetric one. ω is the
+    utility of the direct edge (0 where there is none), so f is non-zero only
+    on pairs joined by an edge, whatever h.
+
+τ and P^(h) follow the network's ``propagation`` block (or the ``propagation``
+given here): transitivity and aggregation shape τ, and ``hops`` is both the
+longest path of τ and the h of P^(h) (:mod:`fairmas.models.propagation`). With
+one hop, τ is the direct trust ρ and P^(1) = P.
 
 Examples
 --------
@@ -23,6 +30,10 @@ Examples
 >>> g = coalition_weights(net, "trust_utility")
 >>> [round(x, 6) for x in g.w.tolist()]    # f(a,b) = 0.8·2 + 1·1, f(a,c) = 0.2·5
 [2.6, 1.0]
+>>> from fairmas.models.trust_network import Propagation
+>>> g = coalition_weights(net, "trust", propagation=Propagation("min", "max", 2))
+>>> [round(x, 6) for x in g.w.tolist()]    # τ_bc = min(ρ_ba, ρ_ac) = 0.2 appears
+[1.3, 0.2, 0.2]
 """
 
 from __future__ import annotations
@@ -32,55 +43,71 @@ from typing import Literal
 
 import numpy as np
 
-from fairmas.errors import InstanceError
-from fairmas.models.trust_network import TrustNetwork
+from fairmas.models.propagation import (
+    edge_generation_probabilities,
+    h_step_edge_probabilities,
+    propagated_trust,
+)
+from fairmas.models.trust_network import Propagation, TrustNetwork
 from fairmas.models.weighted_graph import WeightedGraph
 
 Relation = Literal["trust", "trust_utility"]
 
 
-def _require_direct_trust(network: TrustNetwork) -> None:
-    if network.propagation.hops != 1:
-        raise InstanceError(
-            network.origin,
-            "propagation.hops",
-            f"trust propagation over {network.propagation.hops} hops is not supported yet; use 1",
-        )
+def generation_probabilities(network: TrustNetwork, hops: int = 1) -> np.ndarray:
+    """Per-edge h-step coalition-generation probability (P^(h))_ij.
 
-
-def generation_probabilities(network: TrustNetwork) -> np.ndarray:
-    """Per-edge coalition-generation probability p_ij = ρ_ij / Σ_k ρ_ik.
-
-    Returns an array aligned with the network's edges; the outgoing
-    probabilities of each agent sum to 1, or to 0 for an agent whose trust is
-    all zero.
+    Returns an array aligned with the network's edges. With ``hops=1`` it is
+    p_ij = ρ_ij / Σ_k ρ_ik, whose outgoing values sum to 1 for each agent (0
+    for an agent whose trust is all zero).
     """
-    out_trust = np.bincount(network.source, weights=network.trust, minlength=network.n_agents)
-    denominator = out_trust[network.source]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(denominator > 0, network.trust / denominator, 0.0)
+    if hops == 1:
+        return edge_generation_probabilities(network)
+    return h_step_edge_probabilities(network, hops)
 
 
-def trust_weights(network: TrustNetwork) -> WeightedGraph:
-    """The MT relation w_ij = τ_ij + τ_ji."""
-    _require_direct_trust(network)
-    return WeightedGraph.from_pairs(network.agents, network.source, network.target, network.trust)
+def trust_weights(network: TrustNetwork, propagation: Propagation | None = None) -> WeightedGraph:
+    """The MT relation w_ij = τ_ij + τ_ji on the propagated trust τ."""
+    propagation = propagation or network.propagation
+    if propagation.hops == 1:
+        return WeightedGraph.from_pairs(
+            network.agents, network.source, network.target, network.trust
+        )
+    tau = propagated_trust(network, propagation).tocoo()
+    return WeightedGraph.from_pairs(network.agents, tau.row, tau.col, tau.data)
 
 
-def trust_utility_weights(network: TrustNetwork) -> WeightedGraph:
+def trust_utility_weights(
+    network: TrustNetwork, propagation: Propagation | None = None
+) -> WeightedGraph:
     """The MTU relation f(i, j) = P^(h)_ij ω_ij + P^(h)_ji ω_ji."""
-    _require_direct_trust(network)
-    values = generation_probabilities(network) * network.utility
+    propagation = propagation or network.propagation
+    values = generation_probabilities(network, propagation.hops) * network.utility
     return WeightedGraph.from_pairs(network.agents, network.source, network.target, values)
 
 
-RELATIONS: dict[str, Callable[[TrustNetwork], WeightedGraph]] = {
+RELATIONS: dict[str, Callable[..., WeightedGraph]] = {
     "trust": trust_weights,
     "trust_utility": trust_utility_weights,
 }
-"""Relation name → function building its symmetric weights."""
+"""Relation name → function ``(network, propagation=None)`` building its symmetric weights."""
 
 
-def coalition_weights(network: TrustNetwork, relation: Relation) -> WeightedGraph:
-    """Symmetric weights of ``relation`` (``"trust"`` or ``"trust_utility"``) on ``network``."""
-    return RELATIONS[relation](network)
+def coalition_weights(
+    network: TrustNetwork, relation: Relation, *, propagation: Propagation | None = None
+) -> WeightedGraph:
+    """Symmetric weights of ``relation`` (``"trust"`` or ``"trust_utility"``) on ``network``.
+
+    Parameters
+    ----------
+    network : TrustNetwork
+    relation : {"trust", "trust_utility"}
+    propagation : Propagation, optional
+        Overrides ``network.propagation`` (transitivity, aggregation, hops).
+
+    Raises
+    ------
+    InstanceError
+        When ``weighted_mean`` aggregation exceeds its path budget.
+    """
+    return RELATIONS[relation](network, propagation)

@@ -122,6 +122,32 @@ class WeightedGraph:
             raise ValueError(f"agents in no coalition: {', '.join(missing)}")
         return labels
 
+    def induced(self, nodes: np.ndarray) -> WeightedGraph:
+        """The subgraph on ``nodes`` (positions, increasing), renumbered 0..len(nodes)-1.
+
+        >>> g = WeightedGraph.from_pairs("abcd", [0, 1, 2], [1, 2, 3], [1.0, 2.0, 3.0])
+        >>> sub = g.induced(np.array([1, 2, 3]))
+        >>> sub.agents, sub.u.tolist(), sub.v.tolist(), sub.w.tolist()
+        (('b', 'c', 'd'), [0, 1], [1, 2], [2.0, 3.0])
+        """
+        nodes = np.asarray(nodes, dtype=np.int64)
+        position = np.full(self.n, -1, dtype=np.int64)
+        position[nodes] = np.arange(nodes.size)
+        inside = (position[self.u] >= 0) & (position[self.v] >= 0)
+        return WeightedGraph(
+            tuple(self.agents[i] for i in nodes.tolist()),
+            position[self.u[inside]],
+            position[self.v[inside]],
+            self.w[inside],
+        )
+
+    def dense(self) -> np.ndarray:
+        """The symmetric n × n weight matrix (zero diagonal); for small graphs only."""
+        matrix = np.zeros((self.n, self.n))
+        matrix[self.u, self.v] = self.w
+        matrix[self.v, self.u] = self.w
+        return matrix
+
     def to_networkx(self, weight: str = "weight") -> nx.Graph:
         """Undirected ``networkx.Graph`` on node positions 0..n-1 with the weights."""
         graph = nx.Graph()

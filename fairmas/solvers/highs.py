@@ -70,7 +70,12 @@ class ModelOutcome:
         return relative_gap(self.objective, self.bound)
 
 
-def solve_model(model: pyo.ConcreteModel, options: SolveOptions | None = None) -> ModelOutcome:
+def solve_model(
+    model: pyo.ConcreteModel,
+    options: SolveOptions | None = None,
+    *,
+    solver_options: dict[str, object] | None = None,
+) -> ModelOutcome:
     """Solve ``model`` with HiGHS and load the incumbent into its variables.
 
     Parameters
@@ -78,6 +83,9 @@ def solve_model(model: pyo.ConcreteModel, options: SolveOptions | None = None) -
     model : pyomo.environ.ConcreteModel
         A linear or mixed-integer linear model with one active objective.
     options : SolveOptions, optional
+    solver_options : dict, optional
+        Further HiGHS options by their HiGHS names (e.g.
+        ``{"mip_feasibility_tolerance": 1e-9}``).
 
     Returns
     -------
@@ -105,9 +113,10 @@ def solve_model(model: pyo.ConcreteModel, options: SolveOptions | None = None) -
     <Status.INFEASIBLE: 'infeasible'>
     """
     options = options or SolveOptions()
-    outcome = _solve_once(model, options, {})
+    extra = dict(solver_options or {})
+    outcome = _solve_once(model, options, extra)
     if outcome.status is Status.INFEASIBLE_OR_UNBOUNDED:
-        outcome = _solve_once(model, options, {"presolve": "off"})
+        outcome = _solve_once(model, options, {**extra, "presolve": "off"})
     return outcome
 
 
