@@ -15,17 +15,20 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from rich.console import Console
 from rich.table import Table
 
 from fairmas import __version__
 from fairmas.api import compare, solve
-from fairmas.errors import FairmasError, ParameterError
+from fairmas.errors import FairmasError, InstanceError, ParameterError
 from fairmas.models import INSTANCE_KINDS, load_instance
+from fairmas.models.partition import read_partition
+from fairmas.models.trust_network import TrustNetwork
+from fairmas.objectives.min_cut_partition import check_partition
 from fairmas.registry import OBJECTIVES, get_objective
-from fairmas.result import Result, write_text_atomic
+from fairmas.result import Result, to_jsonable, write_text_atomic
 from fairmas.solvers.options import DEFAULT_MIP_GAP
 
 EXIT_OK, EXIT_NO_SOLUTION, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -92,6 +95,27 @@ def _build_parser() -> argparse.ArgumentParser:
 
     methods_parser = commands.add_parser("methods", help="list objectives and their methods")
     methods_parser.add_argument("objective", nargs="?")
+
+    check_parser = commands.add_parser(
+        "check",
+        help="welfare, individual utilities, rationality and stability of a given structure",
+    )
+    check_parser.add_argument("file", help="trust network instance file")
+    check_parser.add_argument(
+        "--partition",
+        required=True,
+        metavar="FILE",
+        help='a Result JSON of min_cut_partition, or {"coalitions": [[...], ...]}',
+    )
+    check_parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="min_cut_partition parameter (repeatable), e.g. relation=trust_utility; "
+        "default: the settings recorded in the Result",
+    )
+    check_parser.add_argument("--json", action="store_true", help="print a JSON report")
     return parser
 
 
@@ -145,8 +169,18 @@ def _print_result(console: Console, result: Result) -> None:
         console.print(f"value      {_number(result.value)}{extra}")
     console.print(f"time       {result.wall_time:.4g} s")
     _print_solution(console, result.solution)
+    if "stable" in result.details:
+        _print_stability(console, result.details)
     if "error" in result.details:
         console.print(f"error      {result.details['error']}")
+
+
+def _print_stability(console: Console, details: dict[str, Any]) -> None:
+    rational = "yes" if details["individually_rational"] else "no"
+    verdict = {True: "yes", False: "no", None: "undecided"}[details["stable"]]
+    if details.get("blocking_coalition"):
+        verdict += f", blocked by {{{', '.join(details['blocking_coalition'])}}}"
+    console.print(f"stable     {verdict}  (individually rational: {rational})")
 
 
 def _print_solution(console: Console, solution: dict[str, object]) -> None:
@@ -174,6 +208,8 @@ def _print_comparison(console: Console, results: list[Result], header: str) -> N
             notes.append(f"{r.method}: {r.details['error']}")
         elif "error" in r.details:
             notes.append(f"{r.method}: {r.details['error']}")
+        if r.details.get("ratio_to_exact") is not None and r.details.get("agrees") is not True:
+            notes.append(f"{r.method}: {r.details['ratio_to_exact']:.6g} of the best exact value")
         table.add_row(
             r.method,
             "yes" if objective.methods[r.method].exact else "no",
@@ -278,12 +314,62 @@ def _methods_command(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+def _check_command(args: argparse.Namespace, console: Console) -> int:
+    instance = load_instance(args.file)
+    if instance.kind != TrustNetwork.kind:
+        raise InstanceError(
+            args.file, "kind", f"fairmas check needs a trust_network instance, not {instance.kind}"
+        )
+    given = read_partition(args.partition, instance.agents)
+    checked = check_partition(
+        instance, given.coalitions, **{**given.settings, **parse_params(args.param)}
+    )
+    if args.json:
+        print(json.dumps(to_jsonable(checked), indent=2, allow_nan=False))
+    else:
+        _print_check(console, args.partition, args.file, checked)
+    return EXIT_OK if checked["stable"] else EXIT_NO_SOLUTION
+
+
+def _print_check(console: Console, partition: str, file: str, checked: dict[str, Any]) -> None:
+    coalitions = checked["coalitions"]
+    console.print(
+        f"[bold]{partition}[/] on {file} · relation {checked['relation']} · "
+        f"{len(coalitions)} coalition(s)"
+    )
+    console.print(
+        f"welfare    {_number(checked['welfare'])}  (cut {_number(checked['cut_weight'])} "
+        f"of {_number(checked['total_weight'])})"
+    )
+    _print_solution(console, {"coalitions": coalitions})
+    utilities = list(checked["utilities"].items())
+    more = f", ... ({len(utilities)} agents; --json lists all)" if len(utilities) > 20 else ""
+    listed = ", ".join(f"{name} {_number(u)}" for name, u in utilities[:20])
+    console.print(f"utilities  {listed}{more}")
+    if checked["individually_rational"]:
+        console.print("individually rational: yes")
+    else:
+        alone = ", ".join(checked["irrational_agents"])
+        console.print(f"individually rational: no, better off alone: {alone}")
+    search = checked["stability_search"]
+    how = f"{search['method']} search" if search.get("method") else "search skipped"
+    if checked["stable"] is True:
+        console.print(f"stable: yes, no coalition blocks ({how})")
+    elif checked["stable"] is False:
+        blocking = ", ".join(checked["blocking_coalition"])
+        console.print(f"stable: no, blocked by {{{blocking}}} ({how})")
+    else:
+        note = f": {search['note']}" if search.get("note") else ""
+        console.print(f"stable: undecided ({how}{note})")
+
+
 _COMMANDS = {
     "solve": _solve_command,
     "compare": _compare_command,
     "validate": _validate_command,
     "schema": _schema_command,
     "methods": _methods_command,
+    "check": _check_command,
 }
 
 
