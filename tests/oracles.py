@@ -19,3 +19,104 @@ def best_two_coalition_welfare(graph: WeightedGraph) -> float:
     side_v = (masks[:, None] >> graph.v[None, :]) & 1
     together = side_u == side_v
     return float((together * graph.w[None, :]).sum(axis=1).max())
+
+
+# ----------------------------------------------------------------------------- issue 3 (trust side)
+
+
+def trust_by_path_enumeration(
+    n: int,
+    edges: list[tuple[int, int, float]],
+    transitivity: str,
+    aggregation: str,
+    hops: int,
+) -> np.ndarray:
+    """Propagated trust as a dense matrix, by listing every simple path of ≤ hops edges.
+
+    Path trust: min or product of its edge trusts; over the paths i → j: the
+    max, or Σ t² / Σ t (0 when Σ t = 0). Recursion in plain Python (small graphs).
+    """
+    out_edges: dict[int, list[tuple[int, float]]] = {i: [] for i in range(n)}
+    for a, b, t in edges:
+        out_edges[a].append((b, t))
+    paths: dict[tuple[int, int], list[float]] = {}
+
+    def walk(start: int, node: int, visited: set[int], trust: float, depth: int) -> None:
+        for nxt, t in out_edges[node]:
+            if nxt in visited:
+                continue
+            value = t if depth == 0 else (min(trust, t) if transitivity == "min" else trust * t)
+            paths.setdefault((start, nxt), []).append(value)
+            if depth + 1 < hops:
+                walk(start, nxt, visited | {nxt}, value, depth + 1)
+
+    for start in range(n):
+        walk(start, start, {start}, 1.0, 0)
+    tau = np.zeros((n, n))
+    for (i, j), values in paths.items():
+        if aggregation == "max":
+            tau[i, j] = max(values)
+        else:
+            total = sum(values)
+            tau[i, j] = sum(v * v for v in values) / total if total > 0 else 0.0
+    return tau
+
+
+def h_step_matrix_dense(n: int, edges: list[tuple[int, int, float]], hops: int) -> np.ndarray:
+    """P^h with P the row-normalized direct trust, densely (numpy.linalg.matrix_power)."""
+    trust = np.zeros((n, n))
+    for a, b, t in edges:
+        trust[a, b] = t
+    rows = trust.sum(axis=1, keepdims=True)
+    step = np.divide(trust, rows, out=np.zeros_like(trust), where=rows > 0)
+    return np.linalg.matrix_power(step, hops)
+
+
+def set_partitions(n: int, k: int):
+    """Every partition of range(n) into exactly k non-empty blocks, as label lists
+    (restricted growth strings)."""
+
+    def grow(prefix: list[int], used: int):
+        if len(prefix) == n:
+            if used == k:
+                yield list(prefix)
+            return
+        if used + (n - len(prefix)) < k:
+            return
+        for label in range(min(used + 1, k)):
+            yield from grow([*prefix, label], max(used, label + 1))
+
+    yield from grow([], 0)
+
+
+def best_k_coalition_welfare(graph: WeightedGraph, k: int) -> float:
+    """Max welfare over all structures with exactly k non-empty coalitions (n ≤ 9)."""
+    assert graph.n <= 9, "enumeration is for small graphs"
+    pairs = list(zip(graph.u.tolist(), graph.v.tolist(), graph.w.tolist(), strict=True))
+    best = -np.inf
+    for labels in set_partitions(graph.n, k):
+        best = max(best, sum(w for a, b, w in pairs if labels[a] == labels[b]))
+    return float(best)
+
+
+def blocking_coalitions_brute_force(
+    graph: WeightedGraph, labels: list[int], tolerance: float = 1e-7
+) -> list[tuple[int, ...]]:
+    """Every coalition B (as a sorted tuple) in which no member gets less than in
+    ``labels`` and some member gets more (both up to ``tolerance``); plain loops."""
+    n = graph.n
+    weight = [[0.0] * n for _ in range(n)]
+    for a, b, w in zip(graph.u.tolist(), graph.v.tolist(), graph.w.tolist(), strict=True):
+        weight[a][b] = weight[b][a] = w
+    current = [
+        sum(weight[i][j] for j in range(n) if j != i and labels[j] == labels[i]) for i in range(n)
+    ]
+    found = []
+    for mask in range(1, 1 << n):
+        members = [i for i in range(n) if mask >> i & 1]
+        inside = {i: sum(weight[i][j] for j in members if j != i) for i in members}
+        if all(inside[i] >= current[i] - tolerance for i in members) and any(
+            inside[i] > current[i] + tolerance for i in members
+        ):
+            found.append(tuple(members))
+    return found
