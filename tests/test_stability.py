@@ -12,7 +12,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fairmas
-from fairmas.models.trust_network import TrustNetwork
 from fairmas.models.weighted_graph import WeightedGraph
 from fairmas.solvers.stability import (
     candidate_blocking_coalition,
@@ -21,6 +20,7 @@ from fairmas.solvers.stability import (
     individual_utilities,
     is_blocking,
     milp_blocking_coalition,
+    nonnegative_blocking_coalition,
 )
 from tests.oracles import blocking_coalitions_brute_force
 
@@ -94,22 +94,37 @@ def test_candidates_only_report_true_blocks(game) -> None:
         assert found.status == "unknown"
 
 
+@settings(max_examples=40)
+@given(game=games(max_agents=8, negative=False))
+def test_rule_for_nonnegative_weights_matches_brute_force(game) -> None:
+    graph, labels = game
+    found = nonnegative_blocking_coalition(graph, labels)
+    blocking = blocking_coalitions_brute_force(graph, labels.tolist())
+    assert (found.status == "found") == bool(blocking)
+    if blocking:
+        assert tuple(found.coalition.tolist()) in blocking  # the grand coalition
+
+
 def test_grand_coalition_of_a_positive_game_is_stable_and_any_cut_is_not() -> None:
     rng = np.random.default_rng(1)
-    n = 30  # beyond the exhaustive search: candidates, then the MILP
+    n = 30  # beyond the exhaustive search
     mask = np.triu(rng.random((n, n)) < 0.3, 1)
     u, v = np.nonzero(mask)
     graph = WeightedGraph.from_pairs([str(i) for i in range(n)], u, v, rng.random(u.size))
-    grand = check_stability(graph, np.zeros(n, dtype=np.int64))
-    assert grand.stable is True
-    assert grand.individually_rational
-    assert grand.search.method == "milp"
-    assert grand.search.status == "none"
-    labels = (np.arange(n) >= n // 2).astype(np.int64)
-    split = check_stability(graph, labels)
-    assert split.stable is False
-    assert split.search.method == "candidates"
-    assert is_blocking(graph, split.utilities, split.search.coalition)
+    for search, method in (("auto", "nonnegative_weights"), ("milp", "milp")):
+        grand = check_stability(graph, np.zeros(n, dtype=np.int64), search=search)
+        assert grand.stable is True
+        assert grand.individually_rational
+        assert (grand.search.method, grand.search.status) == (method, "none")
+        labels = (np.arange(n) >= n // 2).astype(np.int64)
+        split = check_stability(graph, labels, search=search)
+        assert split.stable is False
+        assert split.search.method == method
+        assert is_blocking(graph, split.utilities, split.search.coalition)
+    with pytest.raises(ValueError, match="non-negative"):
+        nonnegative_blocking_coalition(
+            WeightedGraph.from_pairs("ab", [0], [1], [-1.0]), np.array([0, 1])
+        )
 
 
 def test_milp_search_beyond_sixteen_agents_finds_a_hidden_block() -> None:
@@ -227,15 +242,49 @@ def test_check_command(run_cli, instances: Path, tmp_path: Path) -> None:
 
 
 def test_check_of_a_larger_network_uses_candidates_then_milp(tmp_path: Path, run_cli) -> None:
-    rng = np.random.default_rng(3)
-    n = 24
-    mask = np.triu(rng.random((n, n)) < 0.3, 1)
-    u, v = np.nonzero(mask)
-    net = TrustNetwork.from_arrays([f"p{i}" for i in range(n)], u, v, rng.random(u.size))
+    """Twenty agents trusting everyone equally, with utility 1 inside four groups of five and
+    −0.3 across: under trust_utility the groups are stable, which only the MILP can prove."""
+    n = 20
+    agents = [f"p{i}" for i in range(n)]
+    edges = [
+        {
+            "from": agents[i],
+            "to": agents[j],
+            "trust": 1.0,
+            "utility": 1.0 if i // 5 == j // 5 else -0.3,
+        }
+        for i in range(n)
+        for j in range(n)
+        if i != j
+    ]
     path = tmp_path / "net.json"
-    path.write_text(json.dumps(net.to_document()))
+    path.write_text(json.dumps({"kind": "trust_network", "agents": agents, "edges": edges}))
+    groups = [agents[g : g + 5] for g in range(0, n, 5)]
     partition = tmp_path / "p.json"
-    partition.write_text(json.dumps({"coalitions": [list(net.agents)]}))
-    run = run_cli("check", path, "--partition", partition, "--json")
+    partition.write_text(json.dumps({"coalitions": groups}))
+    run = run_cli(
+        "check", path, "--partition", partition, "--param", "relation=trust_utility", "--json"
+    )
     assert run.code == 0, run.err
-    assert json.loads(run.out)["stability_search"]["method"] == "milp"
+    checked = json.loads(run.out)
+    assert checked["stable"] is True
+    assert checked["stability_search"] == {
+        "method": "milp",
+        "status": "none",
+        "time": pytest.approx(checked["stability_search"]["time"]),
+    }
+    mixed = [
+        groups[0][:3] + groups[1][:3],
+        groups[0][3:] + groups[2][:3],
+        groups[1][3:] + groups[3][:2],
+        groups[2][3:] + groups[3][2:],
+    ]
+    partition.write_text(json.dumps({"coalitions": mixed}))
+    run = run_cli(
+        "check", path, "--partition", partition, "--param", "relation=trust_utility", "--json"
+    )
+    assert run.code == 1, run.err
+    checked = json.loads(run.out)
+    assert checked["stable"] is False
+    assert checked["stability_search"]["method"] == "milp"
+    assert len(checked["blocking_coalition"]) == 2

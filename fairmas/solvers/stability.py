@@ -21,17 +21,24 @@ Searches for a blocking coalition:
 ``exhaustive``
     All 2ⁿ − 1 coalitions at once, vectorized (n ≤ 16): a smallest blocking
     coalition, or a proof that none exists.
+``nonnegative_weights``
+    An exact rule in O(m) when no weight is negative: a member's gain inside
+    any B is at most the weight of its pairs to other coalitions (adding
+    partners never hurts, and partners outside C(i) are all it can gain), and
+    the grand coalition gives every agent exactly that gain. So the grand
+    coalition blocks as soon as some agent has ε of weight across, and
+    otherwise nothing blocks (:func:`nonnegative_blocking_coalition`).
 ``candidates``
     Cheap coalitions first, in O(m + n·k): an agent alone, the union of two
-    coalitions, the grand coalition. With non-negative weights the grand
-    coalition blocks every structure whose cut weighs more than ε.
+    coalitions, the grand coalition.
 ``milp``
     The MILP of :mod:`fairmas.formulations.blocking` on HiGHS: a smallest
     blocking coalition, or a proof (infeasibility) that none exists, within a
     time limit.
 
-:func:`check_stability` runs ``exhaustive`` up to 16 agents, else
-``candidates`` and then, if they find nothing, ``milp``.
+:func:`check_stability` runs ``exhaustive`` up to 16 agents; beyond,
+``nonnegative_weights`` when it applies, else ``candidates`` and then, if they
+find nothing, ``milp``.
 """
 
 from __future__ import annotations
@@ -79,7 +86,7 @@ class BlockingSearch:
         (time limit, solver failure, or a search that cannot prove) without
         deciding.
     method : str
-        ``exhaustive``, ``candidates`` or ``milp``.
+        ``exhaustive``, ``nonnegative_weights``, ``candidates`` or ``milp``.
     note : str
         Why the status is ``unknown``, or empty.
     """
@@ -227,6 +234,33 @@ def exhaustive_blocking_coalition(graph: WeightedGraph, utilities: np.ndarray) -
     return BlockingSearch(np.flatnonzero(members[first]), "found", "exhaustive")
 
 
+def nonnegative_blocking_coalition(graph: WeightedGraph, labels: np.ndarray) -> BlockingSearch:
+    """Decide stability exactly when no weight is negative, in O(m).
+
+    With w ≥ 0, member i of any coalition B gets
+    Σ_{j∈B} w_ij ≤ u_i + Σ_{j∉C(i)} w_ij: it loses the partners of C(i)
+    outside B and gains at most its weight across to other coalitions. The
+    grand coalition gives every agent exactly u_i + (weight across), so it
+    blocks if and only if some agent has at least ε of weight across; and
+    when none does, no coalition gives anyone ε more.
+
+    Raises
+    ------
+    ValueError
+        When a weight is negative.
+    """
+    if graph.has_negative_weights:
+        raise ValueError("the rule holds for non-negative weights only")
+    _, gain = blocking_tolerances(graph)
+    labels = np.asarray(labels)
+    across = labels[graph.u] != labels[graph.v]
+    weight_across = np.bincount(graph.u[across], weights=graph.w[across], minlength=graph.n)
+    weight_across += np.bincount(graph.v[across], weights=graph.w[across], minlength=graph.n)
+    if (weight_across >= gain).any():
+        return BlockingSearch(np.arange(graph.n), "found", "nonnegative_weights")
+    return BlockingSearch(None, "none", "nonnegative_weights")
+
+
 def candidate_blocking_coalition(
     graph: WeightedGraph, labels: np.ndarray, utilities: np.ndarray
 ) -> BlockingSearch:
@@ -318,7 +352,7 @@ def check_stability(
         Coalition of each agent.
     search : {"auto", "exhaustive", "milp", "skip"}
         ``auto``: exhaustive up to :data:`EXHAUSTIVE_MAX_AGENTS` agents, else
-        candidates and then the MILP.
+        the rule for non-negative weights, or candidates and then the MILP.
     time_limit : float, optional
         Seconds for the MILP.
 
@@ -351,6 +385,8 @@ def check_stability(
         found = exhaustive_blocking_coalition(graph, utilities)
     elif search == "milp":
         found = milp_blocking_coalition(graph, utilities, time_limit=time_limit)
+    elif not graph.has_negative_weights:
+        found = nonnegative_blocking_coalition(graph, labels)
     else:
         found = candidate_blocking_coalition(graph, labels, utilities)
         if found.status == "unknown":
