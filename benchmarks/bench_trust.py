@@ -454,9 +454,9 @@ def main() -> None:
     parser.add_argument(
         "--mt-budget",
         type=float,
-        default=300.0,
+        default=120.0,
         metavar="S",
-        help="time limit of each mt_st_cut run (n − 1 max-flows per 2-cut; default 300 s)",
+        help="time limit of each mt_st_cut run (n − 1 max-flows per 2-cut; default 120 s)",
     )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()

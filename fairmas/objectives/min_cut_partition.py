@@ -61,6 +61,7 @@ from fairmas.solvers.maxflow_cut import mt_st_cut
 from fairmas.solvers.options import SolveOptions
 from fairmas.solvers.stability import (
     EXHAUSTIVE_MAX_AGENTS,
+    SearchName,
     StabilityReport,
     check_stability,
 )
@@ -79,9 +80,10 @@ class MinCutPartitionParameters(Parameters):
     """Overrides the instance's ``propagation.aggregation`` (default: the file's, else max)."""
     hops: int | None = Field(None, ge=1, le=64)
     """Overrides the instance's ``propagation.hops`` (default: the file's, else 1)."""
-    stability: Literal["auto", "exhaustive", "milp", "skip"] = "auto"
-    """Search for a blocking coalition: exhaustive up to 16 agents, else cheap
-    candidates then a MILP (``auto``); or force one, or skip the check."""
+    stability: SearchName = "auto"
+    """Search for a blocking coalition (``auto``: exhaustive up to 16 agents,
+    else an exact rule for non-negative weights, or cheap candidates then a
+    MILP); or force ``exhaustive`` or ``milp``, or ``skip`` the search."""
     stability_time_limit: float = Field(10.0, gt=0, allow_inf_nan=False)
     """Seconds for the MILP search of a blocking coalition."""
 
@@ -95,7 +97,7 @@ class PartitionProblem:
     graph: WeightedGraph
     k: int = 2
     propagation: Propagation = field(default_factory=Propagation)
-    stability: str = "auto"
+    stability: SearchName = "auto"
     stability_time_limit: float = 10.0
     checked: dict[bytes, StabilityReport] = field(default_factory=dict, compare=False, repr=False)
     """Stability reports by structure, so that methods agreeing on one are checked once."""
@@ -107,7 +109,7 @@ class PartitionProblem:
             self.checked[key] = check_stability(
                 self.graph,
                 labels,
-                search=self.stability,  # type: ignore[arg-type]
+                search=self.stability,
                 time_limit=self.stability_time_limit,
             )
         return self.checked[key]
