@@ -165,7 +165,7 @@ def _contract(n, eu, ev, ew, parent):  # pragma: no cover (compiled)
             kept_weight[kept] = ew[k]
             kept += 1
     keys = keys[:kept]
-    order = np.argsort(keys)
+    order = np.argsort(keys, kind="mergesort")  # quicksort degrades on runs of equal keys
     nu = np.empty(kept, np.int64)
     nv = np.empty(kept, np.int64)
     nw = np.zeros(kept, np.int64)
