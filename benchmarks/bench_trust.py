@@ -18,7 +18,9 @@ Tables:
    ``greedy_split`` and ``mt_st_cut`` (repeated cutting) for k = 3, against
    igraph's Stoer–Wagner ``mincut`` (k = 2) and greedy splitting with igraph's
    ``mincut`` (k = 3). "method" is the method's own clock, "solve" the whole
-   call (relation weights, the cut, welfare, stability check).
+   call (relation weights, the cut, welfare, stability check). Then MT on
+   trust propagated over 1, 2 and 3 hops (about 10n, 10²n and 10³n pairs),
+   against the 1-hop solve.
 2. The h-step coalition-generation probabilities at 10⁵ agents with h = 3
    (``--quick``: 10⁴): fairmas' per-edge P⁽ʰ⁾ (what MTU uses) against the
    full sparse matrix power Pʰ with scipy (the peer), then read at the edges.
@@ -106,7 +108,7 @@ def case_cut(spec: dict) -> dict:
     import fairmas
     from fairmas.models.relations import coalition_weights
 
-    net = random_network(spec["n"], spec["degree"])
+    net = random_network(spec["n"], spec["degree"], hops=spec.get("hops", 1))
     if spec["method"].startswith("igraph"):
         graph = coalition_weights(net, spec["relation"])
         import igraph
@@ -347,6 +349,39 @@ def cut_table(n: int, mt_budget: float) -> str:
     )
 
 
+def propagated_cut_table(n: int, hops_list: list[int]) -> str:
+    rows = []
+    for k, method in ((2, "noi"), (3, "greedy_split")):
+        base = None
+        for hops in hops_list:
+            answer = run_case(
+                {
+                    "case": "cut",
+                    "n": n,
+                    "degree": 10,
+                    "relation": "trust",
+                    "k": k,
+                    "method": method,
+                    "hops": hops,
+                }
+            )
+            base = base or answer["solve"]
+            rows.append(
+                [
+                    k,
+                    method,
+                    hops,
+                    seconds(answer["method"]),
+                    seconds(answer["solve"]),
+                    megabytes(answer["extra_mb"]),
+                    f"{answer['solve'] / base:.3g}×",
+                ]
+            )
+    return table(
+        ["k", "method", "hops", "method (s)", "solve (s)", "peak +MB", "solve / 1 hop"], rows
+    )
+
+
 def power_table(sizes: list[tuple[int, int]], hops: int) -> str:
     rows = []
     for n, degree in sizes:
@@ -470,6 +505,8 @@ def main() -> None:
     n_cut = 2_000 if quick else 10_000
     print(f"### MT / MTU: best structure with k coalitions at {n_cut:,} agents (out-degree 10)\n")
     print(cut_table(n_cut, mt_budget=args.mt_budget) + "\n")
+    print(f"### MT with propagated trust, (min, max), at {n_cut:,} agents\n")
+    print(propagated_cut_table(n_cut, [1, 2, 3]) + "\n")
     ph_sizes = [(10_000, 10)] if quick else [(10_000, 10), (100_000, 10)]
     print("### h-step coalition-generation probabilities P^h (h = 3)\n")
     print(power_table(ph_sizes, 3) + "\n")
