@@ -40,11 +40,12 @@ def _as_instance(instance: Instance | str | Path) -> Instance:
 
 
 def _check_kind(objective: Objective, instance: Instance) -> None:
-    if instance.kind != objective.kind:
+    if instance.kind not in objective.kinds:
         raise InstanceError(
             instance.origin,
             "kind",
-            f"objective {objective.name} needs a {objective.kind} instance, not {instance.kind}",
+            f"objective {objective.name} needs a {' or '.join(objective.kinds)} instance, "
+            f"not {instance.kind}",
         )
 
 
@@ -211,7 +212,12 @@ def compare(
 
 
 def mark_agreement(objective: Objective, results: list[Result]) -> list[Result]:
-    """Add ``details["agrees"]`` (and ``details["best_exact"]``) to each Result."""
+    """Add ``details["agrees"]`` (and ``details["best_exact"]``) to each Result.
+
+    A heuristic (a method that is not exact) also gets ``details["ratio_to_exact"]``,
+    its value divided by the best exact value, when both are known and the
+    best is not 0.
+    """
     exact_values = [
         r.value
         for r in results
@@ -220,7 +226,7 @@ def mark_agreement(objective: Objective, results: list[Result]) -> list[Result]:
     best = None
     for value in exact_values:
         best = value if best is None else objective.better(best, value)
-    return [
+    marked = [
         replace(
             r,
             details={
@@ -231,3 +237,19 @@ def mark_agreement(objective: Objective, results: list[Result]) -> list[Result]:
         )
         for r in results
     ]
+    return [_mark_heuristic(objective, r, best) for r in marked]
+
+
+def _mark_heuristic(objective: Objective, result: Result, best: float | None) -> Result:
+    """A heuristic below the optimum does not disagree: agrees is None, with its ratio.
+
+    It disagrees (False) only when it claims a value better than the best exact one.
+    """
+    if objective.methods[result.method].exact or best is None or result.value is None:
+        return result
+    details = dict(result.details)
+    if best != 0:
+        details["ratio_to_exact"] = result.value / best
+    if not details["agrees"] and objective.better(result.value, best) == best:
+        details["agrees"] = None
+    return replace(result, details=details)

@@ -5,5 +5,7 @@ solution is reported, and the registered methods.
 """
 
 from fairmas.objectives import min_cut_partition
+from fairmas.objectives import csg
 
 __all__ = ["min_cut_partition"]
+__all__ += ["csg"]

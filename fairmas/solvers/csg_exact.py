@@ -453,8 +453,13 @@ def idp_ip_solve(
 
 
 def compile_kernels() -> None:
-    """Compile (or load from numba's cache) the kernels once per process."""
+    """Compile (or load from numba's cache) the kernels once per process.
+
+    Runs both methods on a small table whose search does not end at once, so
+    that every kernel (the recursive search too) is ready before a clock starts.
+    """
     subset_dp.compile_kernels()
-    values = np.array([0.0, 1.0, 1.0, 3.0, 1.0, 2.0, 2.0, 4.0])
+    values = np.zeros(1 << 6)
+    values[1:] = np.arange(1, 1 << 6) % 7 + 1.0
     idp_ip_solve(values)
     dp_solve(values)

@@ -93,35 +93,60 @@ def _best_split_value(f, coalition):  # pragma: no cover (compiled)
     return best, count
 
 
-@njit(cache=True, parallel=True)
-def split_layer(f, n, k):  # pragma: no cover (compiled)
-    """Set f(S) = max(f(S), best split) for every coalition S of size k ≥ 2.
+@njit(cache=True)
+def _layer_range(f, n, k, start, stop, table):  # pragma: no cover (compiled)
+    """Splits of the coalitions of size k with colex ranks start..stop−1."""
+    coalition = unrank_colex(start, k, n, table)
+    count = 0
+    layer_max = -np.inf
+    for _ in range(start, stop):
+        best, splits = _best_split_value(f, coalition)
+        count += splits
+        if best > f[coalition]:
+            f[coalition] = best
+        if f[coalition] > layer_max:
+            layer_max = f[coalition]
+        coalition = next_same_size(coalition)
+    return count, layer_max
 
-    ``f`` must hold the final values of all coalitions smaller than k and v(S)
-    for the layer itself. Returns (splits evaluated, max f over the layer).
-    """
+
+@njit(cache=True, parallel=True)
+def _split_layer_parallel(f, n, k):  # pragma: no cover (compiled)
     table = binomials(n)
     total = table[n, k]
     chunks = min(total, 512)
     count = 0
     layer_max = -np.inf
     for chunk in prange(chunks):
-        start = chunk * total // chunks
-        stop = (chunk + 1) * total // chunks
-        coalition = unrank_colex(start, k, n, table)
-        local_count = 0
-        local_max = -np.inf
-        for _ in range(start, stop):
-            best, splits = _best_split_value(f, coalition)
-            local_count += splits
-            if best > f[coalition]:
-                f[coalition] = best
-            if f[coalition] > local_max:
-                local_max = f[coalition]
-            coalition = next_same_size(coalition)
+        local_count, local_max = _layer_range(
+            f, n, k, chunk * total // chunks, (chunk + 1) * total // chunks, table
+        )
         count += local_count
         layer_max = max(layer_max, local_max)
     return count, layer_max
+
+
+@njit(cache=True)
+def _split_layer_serial(f, n, k):  # pragma: no cover (compiled)
+    table = binomials(n)
+    return _layer_range(f, n, k, 0, table[n, k], table)
+
+
+PARALLEL_FROM_SPLITS = 1 << 22
+"""Layers with fewer splits run in one thread: starting the thread team costs more."""
+
+
+def split_layer(f: np.ndarray, n: int, k: int) -> tuple[int, float]:
+    """Set f(S) = max(f(S), best split) for every coalition S of size k ≥ 2.
+
+    ``f`` must hold the final values of all coalitions smaller than k and v(S)
+    for the layer itself. Returns (splits evaluated, max f over the layer).
+    Large layers run in parallel threads.
+    """
+    splits = math.comb(n, k) * ((1 << (k - 1)) - 1)
+    kernel = _split_layer_parallel if splits >= PARALLEL_FROM_SPLITS else _split_layer_serial
+    count, layer_max = kernel(f, n, k)
+    return int(count), float(layer_max)
 
 
 @njit(cache=True)
@@ -209,6 +234,7 @@ def compile_kernels() -> None:
     """Compile (or load from numba's cache) the kernels once per process."""
     values = np.array([0.0, 1.0, 1.0, 3.0, 1.0, 2.0, 2.0, 4.0])
     f = values.copy()
-    split_layer(f, 3, 2)
+    _split_layer_serial(f, 3, 2)
+    _split_layer_parallel(values.copy(), 3, 2)
     best_split_of(f, values, 3)
     max_by_size(values, 3)
