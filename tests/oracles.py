@@ -53,7 +53,5 @@ def graph_game_table(n: int, pairs: dict[tuple[int, int], float]) -> np.ndarray:
     """v(C) = Σ_{i<j∈C} w_ij for every bitmask, pair by pair (no doubling trick)."""
     values = np.zeros(1 << n)
     for mask in range(1 << n):
-        values[mask] = sum(
-            w for (i, j), w in pairs.items() if (mask >> i) & 1 and (mask >> j) & 1
-        )
+        values[mask] = sum(w for (i, j), w in pairs.items() if (mask >> i) & 1 and (mask >> j) & 1)
     return values

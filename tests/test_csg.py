@@ -109,7 +109,9 @@ def test_graph_games_milp_dp_odp_ip_agree(game: CoalitionGame) -> None:
     assert results["csg_uct"].value <= milp.value + 1e-6
     if game.n_agents <= 9:
         pairs = game.graph.pair_weights()
-        assert values_agree(milp.value, best_structure_value(graph_game_table(game.n_agents, pairs)))
+        assert values_agree(
+            milp.value, best_structure_value(graph_game_table(game.n_agents, pairs))
+        )
 
 
 @settings(max_examples=20)

@@ -115,9 +115,7 @@ def set_partitioning_model(values: np.ndarray) -> pyo.ConcreteModel:
 
     model.cover = pyo.Constraint(model.AGENTS, rule=cover)
     model.welfare = pyo.Objective(
-        expr=LinearExpression(
-            constant=0, linear_coefs=values[kept].tolist(), linear_vars=columns
-        ),
+        expr=LinearExpression(constant=0, linear_coefs=values[kept].tolist(), linear_vars=columns),
         sense=pyo.maximize,
     )
     return model

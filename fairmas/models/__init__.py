@@ -57,7 +57,9 @@ FILE_FORMATS = ("auto", "odpip")
 def _check_format(format: str | None, option: str) -> str:
     format = format or "auto"
     if format not in FILE_FORMATS:
-        raise ParameterError(option, f"unknown format {format!r}; one of: {', '.join(FILE_FORMATS)}")
+        raise ParameterError(
+            option, f"unknown format {format!r}; one of: {', '.join(FILE_FORMATS)}"
+        )
     return format
 
 

@@ -367,8 +367,7 @@ class CoalitionGame:
             raise InstanceError(
                 origin,
                 f"values[{mask}]",
-                f"must be a finite number (got {table[mask]}) for coalition "
-                f"{_names(agents, mask)}",
+                f"must be a finite number (got {table[mask]}) for coalition {_names(agents, mask)}",
             )
         if table[0] != 0:
             raise InstanceError(
@@ -588,4 +587,3 @@ def _graph_from_pairs(
         np.array(heads, dtype=np.int64),
         np.array(weights, dtype=np.float64),
     )
-

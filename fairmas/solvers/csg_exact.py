@@ -253,9 +253,7 @@ def partition_bound(part_max: np.ndarray, done_size: int = 0) -> np.ndarray:
             if r <= done_size:
                 bound[r, p] = part_max[r]
             else:
-                bound[r, p] = max(
-                    part_max[a] + bound[r - a, a] for a in range(1, min(p, r) + 1)
-                )
+                bound[r, p] = max(part_max[a] + bound[r - a, a] for a in range(1, min(p, r) + 1))
     return bound
 
 
@@ -461,5 +459,9 @@ def compile_kernels() -> None:
     subset_dp.compile_kernels()
     values = np.zeros(1 << 6)
     values[1:] = np.arange(1, 1 << 6) % 7 + 1.0
-    idp_ip_solve(values)
-    dp_solve(values)
+    frozen = values.copy()
+    frozen.flags.writeable = False
+    for table in (values, frozen):
+        idp_ip_solve(table)
+        dp_solve(table)
+    _best_grand_split(values.copy(), 6)

@@ -177,6 +177,27 @@ def _merged_key(key: tuple[int, ...], a: int, b: int) -> tuple[int, ...]:
     return tuple(sorted([*rest, key[a] | key[b]]))
 
 
+def _select(
+    table: dict[tuple[int, ...], _Node],
+    children: list[tuple[int, ...]],
+    parent_visits: int,
+    low: float,
+    high: float,
+) -> tuple[int, ...]:
+    """The child of largest UCB1 score, mean rewards scaled to [0, 1] by [low, high]."""
+    spread = high - low if high > low else 1.0
+    log_visits = math.log(max(parent_visits, 1))
+
+    def score(child: tuple[int, ...]) -> float:
+        stats = table[child]
+        if stats.visits == 0:
+            return math.inf
+        mean = (stats.total / stats.visits - low) / spread
+        return mean + math.sqrt(2.0 * log_visits / stats.visits)
+
+    return max(children, key=score)
+
+
 def greedy_rollout(oracle: Oracle, masks: list[int]) -> tuple[list[int], float]:
     """Myopic rollout: merge the pair of largest positive gain until none gains.
 
@@ -272,17 +293,7 @@ def csg_uct(
             if not open_children:
                 node.exhausted = True
                 break
-            spread = high - low if high > low else 1.0
-            log_visits = math.log(max(node.visits, 1))
-
-            def score(child: tuple[int, ...]) -> float:
-                stats = table[child]
-                if stats.visits == 0:
-                    return math.inf
-                mean = (stats.total / stats.visits - low) / spread
-                return mean + math.sqrt(2.0 * log_visits / stats.visits)
-
-            key = max(open_children, key=score)
+            key = _select(table, open_children, node.visits, low, high)
             path.append(key)
         end = table[path[-1]]
         if end.value > best_value:

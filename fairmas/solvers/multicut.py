@@ -37,6 +37,7 @@ integer cutting-plane loop on cycle inequalities).
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass, field, replace
 
@@ -88,7 +89,7 @@ def _violated_cycles(
         u, v = int(graph.u[e]), int(graph.v[e])
         if split[e] and u in component and component.get(v) == component[u]:
             nodes = nx.shortest_path(kept, u, v)
-            path = [kept.edges[a, b]["index"] for a, b in zip(nodes, nodes[1:], strict=False)]
+            path = [kept.edges[a, b]["index"] for a, b in itertools.pairwise(nodes)]
             cycles.append([e, *path])
     return cycles
 
@@ -110,7 +111,9 @@ def _positive_components(graph: WeightedGraph) -> list[list[int]]:
     positive = nx.Graph()
     positive.add_nodes_from(range(graph.n))
     attracting = np.flatnonzero(graph.w > 0)
-    positive.add_edges_from(zip(graph.u[attracting].tolist(), graph.v[attracting].tolist()))
+    positive.add_edges_from(
+        zip(graph.u[attracting].tolist(), graph.v[attracting].tolist(), strict=True)
+    )
     component = np.empty(graph.n, dtype=np.int64)
     for number, nodes in enumerate(nx.connected_components(positive)):
         component[list(nodes)] = number
@@ -179,7 +182,9 @@ def solve_graph_game(graph: WeightedGraph, options: SolveOptions | None = None) 
                 if solved.status is Status.MAX_TIME_LIMIT:
                     status, bound = Status.MAX_TIME_LIMIT, None
                     break
-                return MulticutOutcome(solved.status, None, None, {**stats, "error": solved.message})
+                return MulticutOutcome(
+                    solved.status, None, None, {**stats, "error": solved.message}
+                )
             split = split_pairs(model)
             cycles = _violated_cycles(graph, edges, split)
             left = seconds_left()

@@ -5,7 +5,8 @@ coalition S:
 
 .. math::
 
-    f(S) = \\max\\Big(v(S),\\; \\max_{A \\subset S,\\; A \\ni \\min S} f(A) + f(S \\setminus A)\\Big)
+    f(S) = \\max\\Big(v(S),\\;
+           \\max_{A \\subset S,\\; A \\ni \\min S} f(A) + f(S \\setminus A)\\Big)
 
 Every unordered split {A, S∖A} is evaluated once, from the side that holds
 the lowest agent of S: 2^{|S|−1} − 1 splits per coalition, about 3^n / 2 in
@@ -231,10 +232,17 @@ def split_count(n: int) -> int:
 
 
 def compile_kernels() -> None:
-    """Compile (or load from numba's cache) the kernels once per process."""
+    """Compile (or load from numba's cache) the kernels once per process.
+
+    Tables of coalition values are often read-only arrays, a separate numba
+    type: both kinds are compiled here.
+    """
     values = np.array([0.0, 1.0, 1.0, 3.0, 1.0, 2.0, 2.0, 4.0])
+    frozen = values.copy()
+    frozen.flags.writeable = False
     f = values.copy()
     _split_layer_serial(f, 3, 2)
     _split_layer_parallel(values.copy(), 3, 2)
-    best_split_of(f, values, 3)
-    max_by_size(values, 3)
+    for table in (values, frozen):
+        best_split_of(f, table, 3)
+        max_by_size(table, 3)
