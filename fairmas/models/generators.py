@@ -54,7 +54,7 @@ for optimal coalition structure generation", AAAI 2020.
 Examples
 --------
 >>> v = generate_values("uniform", 3, seed=1)
->>> v.shape, v[0], bool((v[1:] > 0).all())
+>>> v.shape, float(v[0]), bool((v[1:] > 0).all())
 ((8,), 0.0, True)
 >>> bool((generate_values("uniform", 3, seed=1) == v).all())   # seeded
 True
