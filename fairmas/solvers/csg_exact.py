@@ -233,6 +233,25 @@ def _search(
 # ----------------------------------------------------------------------------- helpers
 
 
+@njit(cache=True)
+def _partition_bound(part_max, done_size):  # pragma: no cover (compiled)
+    n = part_max.size - 1
+    bound = np.full((n + 1, n + 1), -np.inf)
+    bound[0, :] = 0.0
+    for r in range(1, n + 1):
+        for p in range(1, n + 1):
+            if r <= done_size:
+                bound[r, p] = part_max[r]
+                continue
+            best = -np.inf
+            for a in range(1, min(p, r) + 1):
+                value = part_max[a] + bound[r - a, a]
+                if value > best:
+                    best = value
+            bound[r, p] = best
+    return bound
+
+
 def partition_bound(part_max: np.ndarray, done_size: int = 0) -> np.ndarray:
     """Bounds ``U[r, p]`` on what r agents can add when their coalitions have sizes ≤ p.
 
@@ -245,16 +264,7 @@ def partition_bound(part_max: np.ndarray, done_size: int = 0) -> np.ndarray:
     >>> partition_bound(np.array([0.0, 1.0, 3.0, 3.5]))[3].tolist()
     [-inf, 3.0, 4.0, 4.0]
     """
-    n = part_max.size - 1
-    bound = np.full((n + 1, n + 1), -np.inf)
-    bound[0, :] = 0.0
-    for r in range(1, n + 1):
-        for p in range(1, n + 1):
-            if r <= done_size:
-                bound[r, p] = part_max[r]
-            else:
-                bound[r, p] = max(part_max[a] + bound[r - a, a] for a in range(1, min(p, r) + 1))
-    return bound
+    return _partition_bound(np.ascontiguousarray(part_max, dtype=np.float64), done_size)
 
 
 def _expand(path: np.ndarray, f: np.ndarray, values: np.ndarray) -> list[int]:
@@ -465,3 +475,4 @@ def compile_kernels() -> None:
         idp_ip_solve(table)
         dp_solve(table)
     _best_grand_split(values.copy(), 6)
+    partition_bound(np.zeros(4), 1)

@@ -67,10 +67,11 @@ class TableOracle:
         return float(self.values[mask])
 
     def start(self, masks: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        """Coalition bitmasks and the matrix of merge gains of a structure."""
+        """Coalition bitmasks and the matrix of merge gains (−∞ on the diagonal)."""
         array = np.array(masks, dtype=np.int64)
         own = self.values[array]
         gains = self.values[array[:, None] | array[None, :]] - own[:, None] - own[None, :]
+        np.fill_diagonal(gains, -np.inf)
         return array, gains
 
     def merge(
@@ -82,6 +83,7 @@ class TableOracle:
         gains = np.delete(np.delete(gains, b, axis=0), b, axis=1)
         array[a] = merged
         row = self.values[merged | array] - self.values[merged] - self.values[array]
+        row[a] = -np.inf
         gains[a, :] = row
         gains[:, a] = row
         return array, gains
@@ -98,7 +100,7 @@ class GraphOracle:
         self._cache: dict[int, float] = {}
 
     def _members(self, mask: int) -> list[int]:
-        return [i for i in range(self.n) if (mask >> i) & 1]
+        return [i for i, bit in enumerate(reversed(bin(mask)[2:])) if bit == "1"]
 
     def value(self, mask: int) -> float:
         """v(C) (cached)."""
@@ -108,11 +110,13 @@ class GraphOracle:
         return self._cache[mask]
 
     def start(self, masks: list[int]) -> tuple[list[int], np.ndarray]:
-        """Masks and the matrix of cross weights (= merge gains) between the coalitions."""
+        """Masks and the matrix of cross weights (= merge gains; −∞ on the diagonal)."""
         membership = np.zeros((self.n, len(masks)))
         for column, mask in enumerate(masks):
             membership[self._members(mask), column] = 1.0
-        return list(masks), membership.T @ self.weights @ membership
+        gains = membership.T @ self.weights @ membership
+        np.fill_diagonal(gains, -np.inf)
+        return list(masks), gains
 
     def merge(
         self, masks: list[int], gains: np.ndarray, a: int, b: int
@@ -122,6 +126,7 @@ class GraphOracle:
         gains = gains.copy()
         gains[a, :] += gains[b, :]
         gains[:, a] += gains[:, b]
+        gains[a, a] = -np.inf
         gains = np.delete(np.delete(gains, b, axis=0), b, axis=1)
         masks = [*masks[:b], *masks[b + 1 :]]
         masks[a] = merged
@@ -206,14 +211,12 @@ def greedy_rollout(oracle: Oracle, masks: list[int]) -> tuple[list[int], float]:
     value = sum(oracle.value(int(m)) for m in masks)
     array, gains = oracle.start(list(masks))
     while len(array) > 1:
-        upper = np.triu(gains, 1)
-        upper[np.tril_indices(len(array))] = -np.inf
-        flat = int(np.argmax(upper))
-        a, b = divmod(flat, len(array))
-        if not upper[a, b] > 0:
+        a, b = divmod(int(np.argmax(gains)), len(array))
+        gain = float(gains[a, b])
+        if not gain > 0:
             break
-        value += float(upper[a, b])
-        array, gains = oracle.merge(array, gains, a, b)
+        value += gain
+        array, gains = oracle.merge(array, gains, min(a, b), max(a, b))
     return [int(m) for m in array], value
 
 

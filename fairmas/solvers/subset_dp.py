@@ -133,7 +133,7 @@ def _split_layer_serial(f, n, k):  # pragma: no cover (compiled)
     return _layer_range(f, n, k, 0, table[n, k], table)
 
 
-PARALLEL_FROM_SPLITS = 1 << 22
+PARALLEL_FROM_SPLITS = 1 << 24
 """Layers with fewer splits run in one thread: starting the thread team costs more."""
 
 
