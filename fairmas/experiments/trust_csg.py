@@ -27,8 +27,10 @@ four figures, the counterparts of the paper's figures 5 to 10:
 ``welfare.png`` (social welfare against |A|, fig. 5), ``runtime.png``
 (runtime of every method against |A|, log scale; figs. 9 and 10),
 ``runtime_mt_mtu.png`` (MT-s-t-cut against MTU-s-t-cut; figs. 6 and 7) and
-``workload.png`` (split evaluations of DP and ODP-IP against the max-flows of
-the cut algorithms; fig. 8).
+``workload.png`` (split evaluations of DP; values scanned, split evaluations
+and search nodes of ODP-IP; max-flows of the cut algorithms; fig. 8). Welfare is the
+mean over the seeds, times and work the median (single runs of a millisecond
+are noisy).
 """
 
 from __future__ import annotations
@@ -211,12 +213,18 @@ def _row_from(
     for label, coalition in enumerate(coalitions):
         labels[[index[name] for name in coalition]] = label
     work, unit = None, ""
+    if method == "odp_ip":
+        work = sum(
+            int(result.details[key])
+            for key in ("values_scanned", "split_evaluations", "search_nodes")
+        )
+        unit = "values scanned + split evaluations + search nodes"
     for key, name in (
         ("max_flows", "max-flows"),
         ("split_evaluations", "split evaluations"),
         ("iterations", "iterations"),
     ):
-        if key in result.details:
+        if work is None and key in result.details:
             work, unit = int(result.details[key]), name
             break
     note = ""
@@ -282,8 +290,8 @@ def write_csv(rows: Sequence[Row], path: Path) -> None:
     write_text_atomic(path, buffer.getvalue())
 
 
-def _means(
-    rows: Sequence[Row], trust: str, method: str, field: str
+def _averages(
+    rows: Sequence[Row], trust: str, method: str, field: str, average: Callable[..., float]
 ) -> tuple[list[int], list[float]]:
     by_size: dict[int, list[float]] = {}
     for row in rows:
@@ -291,7 +299,7 @@ def _means(
         if row.trust == trust and row.method == method and value is not None:
             by_size.setdefault(row.agents, []).append(float(value))
     sizes = sorted(by_size)
-    return sizes, [statistics.fmean(by_size[s]) for s in sizes]
+    return sizes, [average(by_size[s]) for s in sizes]
 
 
 def _save_figure(figure: Any, path: Path) -> None:
@@ -317,24 +325,25 @@ def plot(rows: Sequence[Row], settings: Settings, out: Path) -> list[Path]:
 
     panels = list(settings.trust)
     cuts = ("mt_st_cut", "mtu_st_cut")
+    mean, median = statistics.fmean, statistics.median
     specs = [
-        ("welfare.png", "welfare_trust_utility", METHODS, False, "social welfare (trust-utility)"),
-        ("runtime.png", "seconds", METHODS, True, "runtime (s)"),
-        ("runtime_mt_mtu.png", "seconds", cuts, False, "runtime (ms)"),
-        ("workload.png", "work", (*cuts, "dp", "odp_ip"), True, "max-flows or split evaluations"),
+        ("welfare.png", "welfare_trust_utility", METHODS, False, mean, "social welfare (TU)"),
+        ("runtime.png", "seconds", METHODS, True, median, "runtime (s)"),
+        ("runtime_mt_mtu.png", "seconds", cuts, False, median, "runtime (ms)"),
+        ("workload.png", "work", (*cuts, "dp", "odp_ip"), True, median, "work (operations)"),
     ]
     written = []
-    for filename, field, methods, log_scale, ylabel in specs:
+    for filename, field, methods, log_scale, average, ylabel in specs:
         figure, axes = plt.subplots(
             1, len(panels), figsize=(4.2 * len(panels), 3.6), squeeze=False, sharey=True
         )
         for axis, trust in zip(axes[0], panels, strict=True):
             for method in methods:
-                sizes, means = _means(rows, trust, method, field)
+                sizes, values = _averages(rows, trust, method, field, average)
                 if filename == "runtime_mt_mtu.png":
-                    means = [1e3 * m for m in means]
+                    values = [1e3 * v for v in values]
                 if sizes:
-                    axis.plot(sizes, means, marker="o", markersize=3, label=LABELS[method])
+                    axis.plot(sizes, values, marker="o", markersize=3, label=LABELS[method])
             if log_scale:
                 axis.set_yscale("log")
             axis.set_title(f"{trust} trust")
@@ -342,7 +351,8 @@ def plot(rows: Sequence[Row], settings: Settings, out: Path) -> list[Path]:
             axis.grid(True, alpha=0.3)
         axes[0][0].set_ylabel(ylabel)
         axes[0][-1].legend(fontsize=8)
-        figure.suptitle(f"{ylabel} against |A|, mean of {settings.seeds} instance(s)")
+        kind = "mean" if average is mean else "median"
+        figure.suptitle(f"{ylabel} against |A|, {kind} of {settings.seeds} instance(s)")
         path = out / filename
         _save_figure(figure, path)
         plt.close(figure)

@@ -379,7 +379,8 @@ def idp_ip_solve(
     Returns
     -------
     CsgSolution
-        ``stats``: ``split_evaluations`` (IDP), ``search_nodes`` (IP),
+        ``stats``: ``values_scanned`` (2^n: every value is read once for the
+        size bounds), ``split_evaluations`` (IDP), ``search_nodes`` (IP),
         ``sizes_done`` (the largest size IDP finished), ``finished_by``
         (``"search"``, ``"bound"`` or ``"idp"``).
     """
@@ -388,7 +389,7 @@ def idp_ip_solve(
     grand = (1 << n) - 1
     f = values.copy()
     part_max = subset_dp.max_by_size(values, n)
-    stats: dict[str, object] = {}
+    stats: dict[str, object] = {"values_scanned": 1 << n}
 
     best = np.array([values[grand]])
     best_path = np.full(n + 2, -1, dtype=np.int64)
