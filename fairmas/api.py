@@ -30,9 +30,12 @@ from fairmas.result import Result, Status, relative_gap
 from fairmas.solvers.options import DEFAULT_MIP_GAP, SolveOptions
 
 
-def load(path: str | Path) -> Instance:
-    """Read and validate an instance file (YAML, JSON or TOML by extension)."""
-    return load_instance(path)
+def load(path: str | Path, format: str | None = None) -> Instance:
+    """Read and validate an instance file (YAML, JSON or TOML by extension).
+
+    ``format="odpip"`` reads an ODP-IP value file as a ``coalition_game``.
+    """
+    return load_instance(path, format)
 
 
 def _as_instance(instance: Instance | str | Path) -> Instance:

@@ -34,9 +34,9 @@ class Instance(Protocol):
 
 
 INSTANCE_KINDS: dict[str, Any] = {TrustNetwork.kind: TrustNetwork}
-INSTANCE_KINDS[CoalitionGame.kind] = CoalitionGame
 """Instance kind (the ``kind`` field of a file) → class with ``from_document(data, source)``
 and a pydantic ``document_model``."""
+INSTANCE_KINDS[CoalitionGame.kind] = CoalitionGame
 
 
 def instance_from_document(data: dict[str, Any], source: str = "<python>") -> Instance:
