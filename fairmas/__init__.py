@@ -5,7 +5,7 @@ independent combinatorial method on the same instance.
 
 >>> import fairmas
 >>> sorted(fairmas.OBJECTIVES)
-['min_cut_partition']
+[...'min_cut_partition'...]
 """
 
 from fairmas.api import compare, load, solve

@@ -31,9 +31,12 @@ from fairmas.result import Result, Status, relative_gap
 from fairmas.solvers.options import DEFAULT_MIP_GAP, SolveOptions
 
 
-def load(path: str | Path) -> Instance:
-    """Read and validate an instance file (YAML, JSON or TOML by extension)."""
-    return load_instance(path)
+def load(path: str | Path, format: str | None = None) -> Instance:
+    """Read and validate an instance file (YAML, JSON or TOML by extension).
+
+    ``format="odpip"`` reads an ODP-IP value file as a ``coalition_game``.
+    """
+    return load_instance(path, format)
 
 
 def _as_instance(instance: Instance | str | Path) -> Instance:
@@ -41,11 +44,12 @@ def _as_instance(instance: Instance | str | Path) -> Instance:
 
 
 def _check_kind(objective: Objective, instance: Instance) -> None:
-    if instance.kind != objective.kind:
+    if instance.kind not in objective.kinds:
         raise InstanceError(
             instance.origin,
             "kind",
-            f"objective {objective.name} needs a {objective.kind} instance, not {instance.kind}",
+            f"objective {objective.name} needs a {' or '.join(objective.kinds)} instance, "
+            f"not {instance.kind}",
         )
 
 

@@ -23,7 +23,7 @@ from rich.table import Table
 from fairmas import __version__
 from fairmas.api import compare, solve
 from fairmas.errors import FairmasError, InstanceError, ParameterError
-from fairmas.models import INSTANCE_KINDS, load_instance
+from fairmas.models import FILE_FORMATS, INSTANCE_KINDS, load_instance, save_instance
 from fairmas.models.partition import read_partition
 from fairmas.models.trust_network import TrustNetwork
 from fairmas.objectives.min_cut_partition import check_partition
@@ -52,6 +52,14 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
+    def add_format_option(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--format",
+            choices=FILE_FORMATS,
+            default="auto",
+            help="auto: an instance file by extension; odpip: an ODP-IP value file (2^n lines)",
+        )
+
     def add_solve_options(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("file", help="instance file (.yaml, .yml, .json or .toml)")
         sub.add_argument("--objective", required=True, help="objective to optimize")
@@ -73,6 +81,7 @@ def _build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--threads", type=int, metavar="N", help="solver threads")
         sub.add_argument("--out", metavar="FILE", help="write the JSON result to FILE (atomically)")
         sub.add_argument("--json", action="store_true", help="print JSON instead of a summary")
+        add_format_option(sub)
 
     solve_parser = commands.add_parser("solve", help="solve one objective with one method")
     add_solve_options(solve_parser)
@@ -89,6 +98,48 @@ def _build_parser() -> argparse.ArgumentParser:
 
     validate_parser = commands.add_parser("validate", help="check an instance file")
     validate_parser.add_argument("file")
+    add_format_option(validate_parser)
+
+    convert_parser = commands.add_parser(
+        "convert", help="convert an instance between YAML, JSON and the ODP-IP value format"
+    )
+    convert_parser.add_argument("input", help="instance file to read")
+    convert_parser.add_argument("output", help="file to write (.yaml, .yml, .json, or any name)")
+    convert_parser.add_argument(
+        "--from", dest="source_format", choices=FILE_FORMATS, default="auto", help="input format"
+    )
+    convert_parser.add_argument(
+        "--to", dest="target_format", choices=FILE_FORMATS, default="auto", help="output format"
+    )
+
+    experiment_parser = commands.add_parser("experiment", help="reproduce a paper's experiment")
+    experiments = experiment_parser.add_subparsers(
+        dest="experiment", required=True, parser_class=_Parser
+    )
+    trust_csg = experiments.add_parser(
+        "trust-csg",
+        help="Tong and Ren's experiment: MT/MTU-s-t-cut against DP, ODP-IP and CSG-UCT",
+    )
+    trust_csg.add_argument(
+        "--agents", default="2..25", help="FROM..TO, N or a list (default 2..25)"
+    )
+    trust_csg.add_argument(
+        "--trust",
+        action="append",
+        choices=("low", "high", "mixed"),
+        help="trust regime (repeatable; default all three)",
+    )
+    trust_csg.add_argument("--seeds", type=int, default=3, help="instances per |A| (default 3)")
+    trust_csg.add_argument("--out", default="trust_csg", metavar="DIR", help="output directory")
+    trust_csg.add_argument(
+        "--density", type=float, default=0.5, help="edge probability (default 0.5)"
+    )
+    trust_csg.add_argument(
+        "--exact-max", type=int, default=20, help="largest |A| for DP and ODP-IP (default 20)"
+    )
+    trust_csg.add_argument(
+        "--uct-iterations", type=int, default=2000, help="CSG-UCT iterations (default 2000)"
+    )
 
     schema_parser = commands.add_parser("schema", help="print the JSON Schema of an instance kind")
     schema_parser.add_argument("kind", help=f"one of: {', '.join(INSTANCE_KINDS)}")
@@ -202,6 +253,8 @@ def _print_comparison(console: Console, results: list[Result], header: str) -> N
     notes = []
     for r in results:
         agrees = {True: "✓", False: "✗", None: "—"}[r.details.get("agrees")]
+        if r.details.get("agrees") is None and r.details.get("ratio_to_exact") is not None:
+            agrees = f"{r.details['ratio_to_exact']:.4g}× best"
         status = str(r.status)
         if r.details.get("applicable") is False:
             status = "n/a"
@@ -240,7 +293,7 @@ def _print_comparison(console: Console, results: list[Result], header: str) -> N
 def _solve_command(args: argparse.Namespace, console: Console) -> int:
     _check_out_path(args.out)
     result = solve(
-        args.file,
+        load_instance(args.file, args.format),
         args.objective,
         args.method,
         time_limit=args.time_limit,
@@ -261,7 +314,7 @@ def _solve_command(args: argparse.Namespace, console: Console) -> int:
 def _compare_command(args: argparse.Namespace, console: Console) -> int:
     _check_out_path(args.out)
     results = compare(
-        args.file,
+        load_instance(args.file, args.format),
         args.objective,
         args.method,
         time_limit=args.time_limit,
@@ -282,9 +335,74 @@ def _compare_command(args: argparse.Namespace, console: Console) -> int:
 
 
 def _validate_command(args: argparse.Namespace, console: Console) -> int:
-    instance = load_instance(args.file)
+    instance = load_instance(args.file, args.format)
     console.print(f"{args.file}: OK ({instance.describe()})")
     return EXIT_OK
+
+
+def _convert_command(args: argparse.Namespace, console: Console) -> int:
+    _check_out_path(args.output)
+    instance = load_instance(args.input, args.source_format)
+    save_instance(instance, args.output, args.target_format)
+    console.print(f"{args.output}: written ({instance.describe()})")
+    return EXIT_OK
+
+
+def _experiment_command(args: argparse.Namespace, console: Console) -> int:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from fairmas.experiments import trust_csg
+
+    settings = trust_csg.Settings(
+        agents=trust_csg.parse_agents(args.agents),
+        trust=tuple(args.trust or trust_csg.TRUST_BANDS),
+        seeds=args.seeds,
+        density=args.density,
+        exact_max=args.exact_max,
+        uct_iterations=args.uct_iterations,
+    )
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise ParameterError("--out", f"{args.out} exists and is not a directory")
+    if not out.parent.is_dir():
+        raise ParameterError("--out", f"directory {str(out.parent)!r} does not exist")
+    out.mkdir(exist_ok=True)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]trust-csg[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        TextColumn("{task.description}"),
+        console=Console(stderr=True),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("starting", total=settings.runs)
+        rows, figures = trust_csg.run(
+            settings,
+            out,
+            progress=lambda text: progress.update(task, description=text),
+            advance=lambda: progress.advance(task),
+        )
+    table = Table(title=f"trust-csg: {settings.runs} instances")
+    for column in ("trust", "|A|", "method", "welfare (trust-utility)", "time (s)"):
+        table.add_column(column, justify="right" if column != "method" else "left")
+    for line in trust_csg.summary(rows):
+        table.add_row(line[0], str(line[1]), *line[2:])
+    console.print(table)
+    agree = trust_csg.exact_methods_agree(rows)
+    console.print(f"DP and ODP-IP agree on every instance: {'yes' if agree else 'NO'}")
+    console.print(f"wrote {out / 'trust_csg.csv'} and {', '.join(p.name for p in figures)}")
+    return EXIT_OK if agree else EXIT_NO_SOLUTION
 
 
 def _schema_command(args: argparse.Namespace, console: Console) -> int:
@@ -305,7 +423,8 @@ def _methods_command(args: argparse.Namespace, console: Console) -> int:
             f"{key}={field.default}" for key, field in objective.parameters.model_fields.items()
         )
         console.print(
-            f"[bold]{objective.name}[/] ({objective.kind}; {objective.sense}) — {objective.summary}"
+            f"[bold]{objective.name}[/] ({' or '.join(objective.kinds)}; {objective.sense}) — "
+            f"{objective.summary}"
         )
         console.print(f"  parameters: {parameters or 'none'}")
         for m in objective.methods.values():
@@ -370,6 +489,8 @@ _COMMANDS = {
     "schema": _schema_command,
     "methods": _methods_command,
     "check": _check_command,
+    "convert": _convert_command,
+    "experiment": _experiment_command,
 }
 
 

@@ -14,7 +14,7 @@ Examples
 >>> get_objective("nope")
 Traceback (most recent call last):
 ...
-fairmas.errors.ParameterError: --objective: unknown objective 'nope'; one of: min_cut_partition
+fairmas.errors.ParameterError: --objective: unknown objective 'nope'; one of: ...
 """
 
 from __future__ import annotations
@@ -124,6 +124,8 @@ class Objective:
     methods : dict
         Name → :class:`Method`, in order of preference: with no method given,
         ``solve`` runs the first one that applies.
+    extra_kinds : tuple of str
+        Further instance kinds ``prepare`` accepts besides ``kind``.
     """
 
     name: str
@@ -134,6 +136,12 @@ class Objective:
     prepare: Callable[[Any, Any], Any]
     report: Callable[[Any, Outcome], Report]
     methods: dict[str, Method] = field(default_factory=dict)
+    extra_kinds: tuple[str, ...] = ()
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """Every instance kind the objective reads: ``kind`` first."""
+        return (self.kind, *self.extra_kinds)
 
     def parse_params(self, raw: Mapping[str, Any]) -> Parameters:
         """Validate parameters given by keyword or as ``--param`` strings."""

@@ -120,3 +120,39 @@ def blocking_coalitions_brute_force(
         ):
             found.append(tuple(members))
     return found
+
+
+def all_set_partitions(n: int) -> list[list[int]]:
+    """Every partition of {0..n-1} as a list of bitmasks (restricted growth strings, n ≤ 10)."""
+    assert 0 <= n <= 10, "enumeration is for small n"
+    partitions: list[list[int]] = []
+
+    def extend(agent: int, blocks: list[int]) -> None:
+        if agent == n:
+            partitions.append(list(blocks))
+            return
+        for b in range(len(blocks)):
+            blocks[b] |= 1 << agent
+            extend(agent + 1, blocks)
+            blocks[b] &= ~(1 << agent)
+        blocks.append(1 << agent)
+        extend(agent + 1, blocks)
+        blocks.pop()
+
+    extend(0, [])
+    return partitions
+
+
+def best_structure_value(values: np.ndarray) -> float:
+    """max over all coalition structures of Σ v(C) for a dense table (n ≤ 10)."""
+    n = int(values.size).bit_length() - 1
+    assert values.size == 1 << n
+    return max(sum(float(values[mask]) for mask in blocks) for blocks in all_set_partitions(n))
+
+
+def graph_game_table(n: int, pairs: dict[tuple[int, int], float]) -> np.ndarray:
+    """v(C) = Σ_{i<j∈C} w_ij for every bitmask, pair by pair (no doubling trick)."""
+    values = np.zeros(1 << n)
+    for mask in range(1 << n):
+        values[mask] = sum(w for (i, j), w in pairs.items() if (mask >> i) & 1 and (mask >> j) & 1)
+    return values

@@ -8,8 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
-from fairmas.errors import InstanceError
-from fairmas.models.io import read_document
+from fairmas.errors import InstanceError, ParameterError
+from fairmas.models.coalition_game import CoalitionGame
+from fairmas.models.io import read_document, write_document
+from fairmas.models.odpip import read_odpip, write_odpip
 from fairmas.models.trust_network import Propagation, TrustNetwork
 from fairmas.models.weighted_graph import WeightedGraph
 
@@ -34,6 +36,7 @@ class Instance(Protocol):
 INSTANCE_KINDS: dict[str, Any] = {TrustNetwork.kind: TrustNetwork}
 """Instance kind (the ``kind`` field of a file) → class with ``from_document(data, source)``
 and a pydantic ``document_model``."""
+INSTANCE_KINDS[CoalitionGame.kind] = CoalitionGame
 
 
 def instance_from_document(data: dict[str, Any], source: str = "<python>") -> Instance:
@@ -47,19 +50,60 @@ def instance_from_document(data: dict[str, Any], source: str = "<python>") -> In
     return INSTANCE_KINDS[kind].from_document(data, source)
 
 
-def load_instance(path: str | Path) -> Instance:
+FILE_FORMATS = ("auto", "odpip")
+"""``auto``: an instance document, YAML/JSON/TOML by extension; ``odpip``: an ODP-IP value file."""
+
+
+def _check_format(format: str | None, option: str) -> str:
+    format = format or "auto"
+    if format not in FILE_FORMATS:
+        raise ParameterError(
+            option, f"unknown format {format!r}; one of: {', '.join(FILE_FORMATS)}"
+        )
+    return format
+
+
+def load_instance(path: str | Path, format: str | None = None) -> Instance:
     """Read and validate an instance file (YAML, JSON or TOML by extension).
+
+    ``format="odpip"`` reads an ODP-IP value file (:mod:`fairmas.models.odpip`)
+    as a ``coalition_game`` instead.
 
     Raises
     ------
     InstanceError
         Naming the file, the field path and the rule broken.
     """
+    if _check_format(format, "--format") == "odpip":
+        return read_odpip(path)
     return instance_from_document(read_document(path), str(path))
 
 
+def save_instance(instance: Instance, path: str | Path, format: str | None = None) -> None:
+    """Write an instance as a YAML or JSON document (by extension), or as an ODP-IP file.
+
+    Raises
+    ------
+    InstanceError
+        For a file type fairmas cannot write, or an ODP-IP file of an instance
+        that is not a coalition game small enough for a dense table.
+    """
+    if _check_format(format, "--to") == "odpip":
+        if not isinstance(instance, CoalitionGame):
+            raise InstanceError(
+                instance.origin,
+                "kind",
+                f"only a coalition_game can be written as an ODP-IP file, not a {instance.kind}",
+            )
+        write_odpip(instance, path)
+    else:
+        write_document(instance.to_document(), path)
+
+
 __all__ = [
+    "FILE_FORMATS",
     "INSTANCE_KINDS",
+    "CoalitionGame",
     "Instance",
     "Propagation",
     "TrustNetwork",
@@ -67,4 +111,5 @@ __all__ = [
     "instance_from_document",
     "load_instance",
     "read_document",
+    "save_instance",
 ]

@@ -133,3 +133,31 @@ def read_document(path: str | Path) -> dict[str, Any]:
             source, "(document)", f"must be a mapping with a 'kind' field (found {found})"
         )
     return data
+
+
+WRITABLE_FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
+"""File extension → writer name (TOML has no writer in the standard library)."""
+
+
+def write_document(document: dict[str, Any], path: str | Path) -> None:
+    """Write an instance document as YAML or JSON (by extension), atomically.
+
+    Raises
+    ------
+    InstanceError
+        For an extension fairmas cannot write.
+    """
+    from fairmas.result import write_text_atomic
+
+    target = str(path)
+    writer = WRITABLE_FORMATS.get(Path(path).suffix.lower())
+    if writer is None:
+        known = ", ".join(WRITABLE_FORMATS)
+        raise InstanceError(
+            target, "", f"cannot write file type {Path(path).suffix or '(none)'!r}; use {known}"
+        )
+    if writer == "json":
+        text = json.dumps(document, indent=2, allow_nan=False) + "\n"
+    else:
+        text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+    write_text_atomic(target, text)

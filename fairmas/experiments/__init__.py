@@ -1,0 +1,1 @@
+"""Experiments that reproduce the evaluations of the seed papers (``fairmas experiment``)."""
