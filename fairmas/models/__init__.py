@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from fairmas.errors import InstanceError
+from fairmas.models.allocation import AllocationInstance
 from fairmas.models.io import read_document
+from fairmas.models.mechanism import MechanismInstance
 from fairmas.models.trust_network import Propagation, TrustNetwork
 from fairmas.models.weighted_graph import WeightedGraph
 
@@ -34,6 +36,8 @@ class Instance(Protocol):
 INSTANCE_KINDS: dict[str, Any] = {TrustNetwork.kind: TrustNetwork}
 """Instance kind (the ``kind`` field of a file) → class with ``from_document(data, source)``
 and a pydantic ``document_model``."""
+INSTANCE_KINDS[AllocationInstance.kind] = AllocationInstance
+INSTANCE_KINDS[MechanismInstance.kind] = MechanismInstance
 
 
 def instance_from_document(data: dict[str, Any], source: str = "<python>") -> Instance:
@@ -60,6 +64,8 @@ def load_instance(path: str | Path) -> Instance:
 
 __all__ = [
     "INSTANCE_KINDS",
+    "AllocationInstance",
+    "MechanismInstance",
     "Instance",
     "Propagation",
     "TrustNetwork",
