@@ -81,7 +81,10 @@ def allocation_core(instance: AllocationInstance, name: str = "allocation") -> p
         )
     else:
         model.x = pyo.Var(
-            model.AGENTS, model.RESOURCES, domain=domain, doc="amount of resource j given to agent i"
+            model.AGENTS,
+            model.RESOURCES,
+            domain=domain,
+            doc="amount of resource j given to agent i",
         )
     x = [[model.x[i, j] for j in range(m)] for i in range(n)]
     values = instance.values.tolist()
@@ -281,9 +284,9 @@ def build_nash_model(
         )
         model.log_cap = pyo.Constraint(
             model.NASH_AGENTS,
-            rule=lambda model, i: model.log_utility[i]
-            - math.log(max(max_utility[i], 1.0)) * model.positive[i]
-            <= 0,
+            rule=lambda model, i: (
+                model.log_utility[i] - math.log(max(max_utility[i], 1.0)) * model.positive[i] <= 0
+            ),
         )
     for i in members:
         for slope, intercept in cuts.get(i, []):

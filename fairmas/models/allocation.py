@@ -215,7 +215,9 @@ class AllocationInstance:
                 raise InstanceError(origin, label, "must hold at least 1 item(s) (got none)")
             for position, name in enumerate(names):
                 if not isinstance(name, str) or not name:
-                    raise InstanceError(origin, f"{label}[{position}]", "must be a non-empty string")
+                    raise InstanceError(
+                        origin, f"{label}[{position}]", "must be a non-empty string"
+                    )
             check_unique_names(names, origin, label)
         n, m = len(agents), len(resources)
         values = np.array(values, dtype=np.float64)
@@ -387,7 +389,9 @@ def _matrix(
     for agent, row in mapping.items():
         i = lookup_name(agent_index, agent, source, f"{label}.{agent}", "agent")
         for resource, value in row.items():
-            j = lookup_name(resource_index, resource, source, f"{label}.{agent}.{resource}", "resource")
+            j = lookup_name(
+                resource_index, resource, source, f"{label}.{agent}.{resource}", "resource"
+            )
             matrix[i, j] = value
     return matrix
 

@@ -5,5 +5,6 @@ solution is reported, and the registered methods.
 """
 
 from fairmas.objectives import min_cut_partition
+from fairmas.objectives import leximin, max_min, min_gap, nash, welfare
 
-__all__ = ["min_cut_partition"]
+__all__ = ["leximin", "max_min", "min_cut_partition", "min_gap", "nash", "welfare"]

@@ -228,7 +228,9 @@ def leximin_by_ordered_outcomes(
             nonzero = np.flatnonzero(scaled[i])
             index += [first + 1 + i, r_col, *cols[i, nonzero].tolist()]
             value += [1.0, -1.0, *scaled[i, nonzero].tolist()]
-        compiled.add_rows(np.zeros(n), np.full(n, np.inf), np.array(starts), np.array(index), np.array(value))
+        compiled.add_rows(
+            np.zeros(n), np.full(n, np.inf), np.array(starts), np.array(index), np.array(value)
+        )
         if options.time_limit is not None:
             remaining = options.time_limit - (time.perf_counter() - started)
             if remaining <= 0:

@@ -245,7 +245,9 @@ class CompiledModel:
             highs.setOptionValue("threads", int(options.threads))
         solver = algorithm
         if algorithm == "auto":
-            solver = "ipm" if not self.is_mip and self.nonzeros > IPM_THRESHOLD_NONZEROS else "choose"
+            solver = (
+                "ipm" if not self.is_mip and self.nonzeros > IPM_THRESHOLD_NONZEROS else "choose"
+            )
         highs.setOptionValue("solver", solver)
         started = time.perf_counter()
         try:
@@ -281,9 +283,7 @@ class CompiledModel:
         if status is Status.ERROR:
             message = f"HiGHS ended with {termination} after {time.perf_counter() - started:.3g} s"
         infeasible = self._iis_names() if status is Status.INFEASIBLE else []
-        return LinearOutcome(
-            status, objective, bound, x, duals, termination, message, infeasible
-        )
+        return LinearOutcome(status, objective, bound, x, duals, termination, message, infeasible)
 
     def _iis_names(self) -> list[str]:
         """Constraint names of an irreducible infeasible subsystem, when HiGHS finds one."""

@@ -230,7 +230,9 @@ def nash_outer_approximation(
                     bound = best_value  # the KKT conditions hold: optimal
                     details["polished"] = True
                     break
-        if math.isfinite(best_value) and bound - best_value <= tolerance * max(1.0, abs(best_value)):
+        if math.isfinite(best_value) and bound - best_value <= tolerance * max(
+            1.0, abs(best_value)
+        ):
             break
         if rounds >= MAX_ROUNDS:
             status = Status.FEASIBLE
@@ -480,7 +482,9 @@ def equilibrium_certificate(
     prices = np.asarray(prices, dtype=np.float64)
     active = positive_agents(instance)
     sold = x.sum(axis=0)
-    clearing = np.where(prices > tolerance * prices.max(initial=1.0), np.abs(sold - instance.supply), 0.0)
+    clearing = np.where(
+        prices > tolerance * prices.max(initial=1.0), np.abs(sold - instance.supply), 0.0
+    )
     clearing = np.maximum(clearing, sold - instance.supply)
     clearing_violation = float((clearing / instance.supply).max())
     spending = (x * prices[None, :]).sum(axis=1)
@@ -494,7 +498,9 @@ def equilibrium_certificate(
     best = np.where(np.isfinite(bang), bang, 0.0).max(axis=1)
     unpriced_wanted = bool(np.any((prices <= 0) & (instance.values.max(axis=0) > 0)))
     holds_share = x > tolerance * instance.supply[None, :]
-    shortfall = np.where(holds_share, (best[:, None] - bang) / np.maximum(best[:, None], 1e-300), 0.0)
+    shortfall = np.where(
+        holds_share, (best[:, None] - bang) / np.maximum(best[:, None], 1e-300), 0.0
+    )
     bang_violation = float(shortfall[active].max(initial=0.0))
     holds = (
         clearing_violation <= tolerance
