@@ -23,9 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import fairmas.objectives  # noqa: F401  (fills the registry)
-from fairmas.errors import InstanceError, MethodNotApplicableError
+from fairmas.errors import InstanceError, MethodNotApplicableError, ParameterError
 from fairmas.models import Instance, load_instance
-from fairmas.errors import ParameterError
 from fairmas.registry import OBJECTIVES, Method, Objective, get_objective, values_agree
 from fairmas.result import Result, Status, relative_gap
 from fairmas.solvers.options import DEFAULT_MIP_GAP, SolveOptions

@@ -307,9 +307,7 @@ def _print_all_comparison(console: Console, results: list[Result], header: str) 
     notes = []
     for r in results:
         ran = r.details.get("applicable") is not False
-        if not ran:
-            notes.append(f"{r.objective} · {r.method}: {r.details['error']}")
-        elif "error" in r.details:
+        if not ran or "error" in r.details:
             notes.append(f"{r.objective} · {r.method}: {r.details['error']}")
         metrics = [
             _cell(r.details.get(key) if r.value is not None else None) for _, key in _METRIC_COLUMNS

@@ -14,7 +14,7 @@ Examples
 >>> get_objective("nope")
 Traceback (most recent call last):
 ...
-fairmas.errors.ParameterError: --objective: unknown objective 'nope'; one of: min_cut_partition
+fairmas.errors.ParameterError: --objective: unknown objective 'nope'; one of: ...min_cut_partition...
 """
 
 from __future__ import annotations

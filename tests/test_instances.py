@@ -12,7 +12,9 @@ import pytest
 import fairmas
 from fairmas.models.trust_network import TrustNetwork
 
-BUNDLED = sorted(Path(__file__).resolve().parent.parent.joinpath("instances").iterdir())
+BUNDLED = sorted(
+    p for p in Path(__file__).resolve().parent.parent.joinpath("instances").iterdir() if p.is_file()
+)
 
 YAML_TEXT = """\
 kind: trust_network

@@ -20,7 +20,9 @@ from fairmas.solvers.maxflow_cut import mt_st_cut
 from tests.oracles import best_two_coalition_welfare
 
 METHODS = list(OBJECTIVES["min_cut_partition"].methods)
-BUNDLED = sorted(Path(__file__).resolve().parent.parent.joinpath("instances").iterdir())
+BUNDLED = sorted(
+    p for p in Path(__file__).resolve().parent.parent.joinpath("instances").iterdir() if p.is_file()
+)
 
 
 @st.composite

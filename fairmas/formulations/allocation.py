@@ -260,7 +260,8 @@ def build_nash_model(
     --------
     >>> from fairmas.solvers.highs_direct import CompiledModel
     >>> inst = AllocationInstance.from_arrays(["a", "b"], ["r"], [[1.0], [1.0]], supply=[2])
-    >>> model = build_nash_model(inst, np.array([True, True]), {0: [tangent(1.0)], 1: [tangent(1.0)]})
+    >>> cuts = {0: [tangent(1.0)], 1: [tangent(1.0)]}
+    >>> model = build_nash_model(inst, np.array([True, True]), cuts)
     >>> round(CompiledModel(model).solve().objective, 9)
     0.0
     """
@@ -312,7 +313,8 @@ def build_positive_count_model(
 
     .. math::
 
-        \\max \\sum_i z_i \\quad\\text{s.t.}\\quad v_i(x) \\ge \\delta_i z_i,\\; z_i \\in \\{0, 1\\}.
+        \\max \\sum_i z_i \\quad\\text{s.t.}\\quad
+        v_i(x) \\ge \\delta_i z_i,\\; z_i \\in \\{0, 1\\}.
 
     Components added: ``positive[i]``, ``positive_utility[i]``, objective ``count``.
 

@@ -1,4 +1,4 @@
-"""Mechanism-design welfare as a MILP: choose projects (or winning bids) whose cost can be recovered.
+"""Mechanism-design welfare as a MILP: projects (or winning bids) whose cost can be recovered.
 
 .. math::
 
@@ -88,7 +88,8 @@ def build_welfare_model(
         expr=pyo.quicksum(model.payment[i] for i in model.AGENTS) - model.cost >= 0
     )
     if instance.variant == "auction":
-        assert instance.bundles is not None and instance.bidder is not None
+        assert instance.bundles is not None
+        assert instance.bidder is not None
         bundles, bidder = instance.bundles, instance.bidder
         model.ITEMS = pyo.RangeSet(0, len(instance.items) - 1)
         model.item_sold_once = pyo.Constraint(

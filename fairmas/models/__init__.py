@@ -65,8 +65,8 @@ def load_instance(path: str | Path) -> Instance:
 __all__ = [
     "INSTANCE_KINDS",
     "AllocationInstance",
-    "MechanismInstance",
     "Instance",
+    "MechanismInstance",
     "Propagation",
     "TrustNetwork",
     "WeightedGraph",

@@ -211,7 +211,8 @@ class MechanismInstance:
     def _auction(
         cls, document: MechanismDocument, agent_index: dict[str, int], source: str
     ) -> MechanismInstance:
-        assert document.items is not None and document.bids is not None
+        assert document.items is not None
+        assert document.bids is not None
         item_index = check_unique_names(document.items, source, "items")
         if not document.items:
             raise InstanceError(source, "items", "must hold at least 1 item(s) (got none)")
@@ -249,7 +250,8 @@ class MechanismInstance:
         """The instance in the file format."""
         document: dict[str, Any] = {"kind": self.kind, "agents": list(self.agents)}
         if self.variant == "auction":
-            assert self.bundles is not None and self.bidder is not None
+            assert self.bundles is not None
+            assert self.bidder is not None
             document["items"] = list(self.items)
             document["bids"] = [
                 {

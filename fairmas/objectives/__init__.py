@@ -4,7 +4,6 @@ One module per objective: its parameters, the data its methods share, how a
 solution is reported, and the registered methods.
 """
 
-from fairmas.objectives import min_cut_partition
-from fairmas.objectives import leximin, max_min, min_gap, nash, welfare
+from fairmas.objectives import leximin, max_min, min_cut_partition, min_gap, nash, welfare
 
 __all__ = ["leximin", "max_min", "min_cut_partition", "min_gap", "nash", "welfare"]

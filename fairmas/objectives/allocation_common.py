@@ -36,7 +36,7 @@ def prepare_allocation(instance: AllocationInstance, params: Parameters) -> Allo
 
 
 def named_allocation(instance: AllocationInstance, x: np.ndarray) -> dict[str, Any]:
-    """``{"allocation": {agent: {resource: amount}}, "utilities": {agent: u}}`` (amounts > 0 only)."""
+    """``{"allocation": {agent: {resource: amount}}, "utilities": {agent: u}}``, amounts > 0."""
     utilities = (instance.values * x).sum(axis=1)
     allocation = {
         agent: {

@@ -1,4 +1,4 @@
-"""Objective ``welfare``: mechanism design, max Σ_i v_i(S) with cost-recovering payments (seed 000, 4.1.3).
+"""Objective ``welfare``: max Σ_i v_i(S) with cost-recovering payments (seed 000, 4.1.3).
 
 Choose the set S of projects (or winning XOR bids) maximizing Σ_i v_i(S)
 subject to payments that recover the cost, Σ_i p_i ≥ C(S), and are
@@ -85,7 +85,8 @@ def report(problem: MechanismProblem, outcome: Outcome) -> Report:
         "payments": {a: float(p) for a, p in zip(instance.agents, payments, strict=True)},
     }
     if instance.variant == "auction":
-        assert instance.bundles is not None and instance.bidder is not None
+        assert instance.bundles is not None
+        assert instance.bidder is not None
         solution["winning_bids"] = [
             {
                 "name": instance.projects[b],

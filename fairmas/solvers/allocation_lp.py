@@ -153,7 +153,8 @@ def leximin_by_saturation(instance: AllocationInstance, options: SolveOptions) -
             compiled.highs.changeRowBounds(row, rhs, np.inf)
             levels[i] = level
         fixed |= saturated
-    assert outcome is not None and outcome.x is not None
+    assert outcome is not None
+    assert outcome.x is not None
     x = clean_allocation(outcome.x[cols], instance)
     return AllocationSolve(
         Status.OPTIMAL,
@@ -259,7 +260,8 @@ def leximin_by_ordered_outcomes(
             n + 1, np.arange(first, first + n + 1, dtype=np.int32), np.zeros(n + 1)
         )
     else:
-        assert outcome is not None and outcome.x is not None
+        assert outcome is not None
+        assert outcome.x is not None
         x = clean_allocation(outcome.x[cols], instance)
         return AllocationSolve(
             Status.OPTIMAL,

@@ -258,7 +258,7 @@ class CompiledModel:
                 highs.run()
                 highs.setOptionValue("presolve", "choose")
                 status = _STATUS.get(highs.getModelStatus())
-        except Exception as exc:  # noqa: BLE001  (a failure inside HiGHS becomes a status)
+        except Exception as exc:
             return LinearOutcome(
                 Status.ERROR, None, None, None, None, "error", f"{type(exc).__name__}: {exc}"
             )
@@ -294,7 +294,7 @@ class CompiledModel:
             # what presolve already proved, often nothing)
             self.highs.setOptionValue("iis_strategy", 2)
             status, iis = self.highs.getIis()
-        except Exception:  # noqa: BLE001  (older highspy without IIS support)
+        except Exception:
             return []
         if status != highspy.HighsStatus.kOk or not iis.valid_:
             return []

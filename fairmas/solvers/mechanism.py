@@ -1,4 +1,4 @@
-"""Project selection and payments: brute force over project sets, the auction subset DP, payment rules.
+"""Project selection and payments: brute force over project sets, auction subset DP, payments.
 
 Payment rules for a chosen set S (DESIGN.md section 2), each individually
 rational (0 ≤ p_i ≤ v_i(S) whenever S recovers its cost):
@@ -80,12 +80,14 @@ def winner_determination_dp(
     --------
     >>> inst = MechanismInstance.from_document({"kind": "mechanism", "agents": ["a", "b"],
     ...     "items": ["x", "y"], "bids": [{"agent": "a", "bundle": ["x", "y"], "value": 5},
-    ...     {"agent": "a", "bundle": ["x"], "value": 3}, {"agent": "b", "bundle": ["y"], "value": 3}]})
+    ...     {"agent": "a", "bundle": ["x"], "value": 3},
+    ...     {"agent": "b", "bundle": ["y"], "value": 3}]})
     >>> mask, welfare = winner_determination_dp(inst)
     >>> mask.tolist(), welfare
     ([False, True, True], 6.0)
     """
-    assert instance.bundles is not None and instance.bidder is not None
+    assert instance.bundles is not None
+    assert instance.bidder is not None
     n_items = len(instance.items)
     size = 1 << n_items
     weights = 1 << np.arange(n_items, dtype=np.int64)
@@ -122,7 +124,10 @@ def too_many_projects(instance: MechanismInstance) -> str | None:
     if instance.variant != "projects":
         return "enumerates project sets; for an auction use subset_dp or milp"
     if instance.n_projects > MAX_PROJECTS:
-        return f"enumerates at most 2^{MAX_PROJECTS} project sets ({instance.n_projects} projects); use milp"
+        return (
+            f"enumerates at most 2^{MAX_PROJECTS} project sets "
+            f"({instance.n_projects} projects); use milp"
+        )
     return None
 
 
