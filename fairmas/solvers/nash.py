@@ -132,11 +132,6 @@ def nash_outer_approximation(
         positive_count = None
     max_positive = int(can_be_positive.sum()) if positive_count is None else positive_count
     details["positive_utility_agents"] = max_positive
-    if max_positive < n:
-        details["positive_utility_rule"] = (
-            f"only {max_positive} of {n} agents can get positive utility at once: Nash "
-            "welfare would be −inf; maximized among them (Caragiannis et al.)"
-        )
     max_utility = (instance.values * instance.upper_bounds).sum(axis=1)
     share = (instance.values * instance.supply[None, :]).sum(axis=1) * (
         instance.entitlements / instance.entitlements.sum()
