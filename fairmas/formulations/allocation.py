@@ -245,8 +245,9 @@ def build_nash_model(
     many agents as possible, then maximize Nash welfare among them.
 
     Components added: ``NASH_AGENTS`` (P), ``log_utility[i]`` (W_i),
-    ``log_cuts`` (a ConstraintList), ``positive[i]`` (indivisible only),
-    objective ``nash_welfare``.
+    ``utility_level[i]`` (a variable equal to v_i(x) by ``utility_link[i]``, so
+    that each cut has two nonzeros), ``log_cuts`` (a ConstraintList),
+    ``positive[i]`` (indivisible only), objective ``nash_welfare``.
 
     References
     ----------
@@ -270,8 +271,16 @@ def build_nash_model(
     weights = instance.entitlements.tolist()
     model.NASH_AGENTS = pyo.Set(initialize=members, within=model.AGENTS, ordered=True)
     model.log_utility = pyo.Var(model.NASH_AGENTS, doc="W_i, stands for log v_i(x)")
-    model.log_cuts = pyo.ConstraintList(doc="W_i ≤ slope·v_i(x) + intercept")
     max_utility = (instance.values * instance.upper_bounds).sum(axis=1)
+    model.utility_level = pyo.Var(
+        model.NASH_AGENTS,
+        bounds=lambda model, i: (0, float(max_utility[i])),
+        doc="u_i = v_i(x), a variable so that each cut has 2 nonzeros, not m + 1",
+    )
+    model.utility_link = pyo.Constraint(
+        model.NASH_AGENTS, rule=lambda model, i: model.utility_level[i] - model.utility[i] == 0
+    )
+    model.log_cuts = pyo.ConstraintList(doc="W_i ≤ slope·u_i + intercept")
     if positive_count is not None:
         assert smallest_positive is not None
         delta = smallest_positive.tolist()
@@ -295,11 +304,15 @@ def build_nash_model(
             if positive_count is not None:
                 big_m = max(0.0, -intercept)  # the cut at v_i = 0 must not bind W_i = 0
                 model.log_cuts.add(
-                    model.log_utility[i] - slope * model.utility[i] + big_m * model.positive[i]
+                    model.log_utility[i]
+                    - slope * model.utility_level[i]
+                    + big_m * model.positive[i]
                     <= intercept + big_m
                 )
             else:
-                model.log_cuts.add(model.log_utility[i] - slope * model.utility[i] <= intercept)
+                model.log_cuts.add(
+                    model.log_utility[i] - slope * model.utility_level[i] <= intercept
+                )
     model.nash_welfare = pyo.Objective(
         expr=pyo.quicksum(weights[i] * model.log_utility[i] for i in members), sense=pyo.maximize
     )

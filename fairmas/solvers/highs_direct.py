@@ -69,6 +69,9 @@ class LinearOutcome:
         Why a solve ended with ``error``.
     infeasible_constraints : list of str
         Names of the constraints of an IIS when the LP is infeasible.
+    column_duals : ndarray or None
+        Reduced costs of the columns (with ``want_duals``; positive = improving
+        in a maximization).
     """
 
     status: Status
@@ -79,6 +82,7 @@ class LinearOutcome:
     termination: str
     message: str = ""
     infeasible_constraints: list[str] = field(default_factory=list)
+    column_duals: np.ndarray | None = None
 
     @property
     def has_solution(self) -> bool:
@@ -283,14 +287,17 @@ class CompiledModel:
             bound = bound if math.isfinite(bound) else None
         else:
             bound = objective if status is Status.OPTIMAL else None
-        duals = None
+        duals = column_duals = None
         if want_duals and solution is not None and not self.is_mip and solution.dual_valid:
             duals = np.asarray(solution.row_dual, dtype=np.float64)
+            column_duals = np.asarray(solution.col_dual, dtype=np.float64)
         message = ""
         if status is Status.ERROR:
             message = f"HiGHS ended with {termination} after {time.perf_counter() - started:.3g} s"
         infeasible = self._iis_names() if status is Status.INFEASIBLE else []
-        return LinearOutcome(status, objective, bound, x, duals, termination, message, infeasible)
+        return LinearOutcome(
+            status, objective, bound, x, duals, termination, message, infeasible, column_duals
+        )
 
     def _iis_names(self) -> list[str]:
         """Constraint names of an irreducible infeasible subsystem, when HiGHS finds one."""

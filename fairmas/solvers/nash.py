@@ -60,9 +60,40 @@ the loop stops (also the duality-gap target of proportional response)."""
 
 MAX_ROUNDS = 500
 
+FIRST_ROUND_IPM_NONZEROS = 50_000
+"""The first LP of a larger model goes to the interior-point method (the dual simplex
+needed 17 s cold at 1000 agents × 100 goods); later rounds re-solve warm with the simplex."""
+
 POLISH_GAP = 1e-4
 """From this relative gap on, each round tries to turn the incumbent's trading graph into the
 exact equilibrium (:func:`polish_equilibrium`); the loop ends when the certificate holds."""
+
+
+COLUMN_GENERATION_SIZE = 20_000
+"""Divisible instances with more agent–good pairs start the LP with only the promising pairs."""
+
+PROMISING_PER_AGENT = 5
+
+
+def _promising_pairs(instance: AllocationInstance) -> np.ndarray:
+    """Pairs likely to trade at equilibrium: each agent's best goods at guessed prices.
+
+    The guess spends every budget in proportion to value
+    (p̂_j = Σ_i w_i v_ij R_j / Σ_k v_ik R_k / R_j); each agent keeps its
+    :data:`PROMISING_PER_AGENT` best goods by v_ij / p̂_j, and each good its
+    keenest agent. Column generation frees the others when their reduced cost
+    is positive, so the final LP optimum is that of the full model.
+    """
+    value = instance.values * instance.supply[None, :]
+    share = value / np.maximum(value.sum(axis=1, keepdims=True), 1e-300)
+    guess = (instance.entitlements[:, None] * share).sum(axis=0) / instance.supply
+    bang = instance.values / np.maximum(guess[None, :], 1e-300)
+    k = min(PROMISING_PER_AGENT, instance.n_resources)
+    best = np.argpartition(-bang, k - 1, axis=1)[:, :k]
+    mask = np.zeros(instance.values.shape, dtype=bool)
+    np.put_along_axis(mask, best, True, axis=1)
+    mask[np.argmax(share, axis=0), np.arange(instance.n_resources)] = True
+    return mask & (instance.values > 0)
 
 
 def positive_agents(instance: AllocationInstance) -> np.ndarray:
@@ -171,6 +202,7 @@ def nash_outer_approximation(
     cols = x_columns(compiled, model, n, m)
     members = [int(i) for i in model.NASH_AGENTS]
     w_cols = compiled.columns_of([model.log_utility[i] for i in members])
+    u_cols = compiled.columns_of([model.utility_level[i] for i in members])
     z_cols = (
         compiled.columns_of([model.positive[i] for i in members])
         if positive_count is not None
@@ -178,6 +210,16 @@ def nash_outer_approximation(
     )
     supply_rows = compiled.rows_of([model.supply[j] for j in range(m)])
     polishable = instance.all_divisible and not np.isfinite(instance.caps).any()
+    # column generation: large LPs start with a few promising goods per agent; the others
+    # are held at 0 until their reduced cost says they would help
+    restricted = np.zeros((n, m), dtype=bool)
+    if polishable and n * m > COLUMN_GENERATION_SIZE:
+        restricted = ~_promising_pairs(instance)
+        held = cols[restricted]
+        compiled.highs.changeColsBounds(
+            len(held), held.astype(np.int32), np.zeros(len(held)), np.zeros(len(held))
+        )
+    released = 0
     prices = None
     rounds = 0
     added = 0
@@ -195,7 +237,16 @@ def nash_outer_approximation(
                 status = Status.MAX_TIME_LIMIT
                 break
             run_options = SolveOptions(remaining, options.mip_gap, options.threads, options.verbose)
-        outcome = compiled.solve(run_options, want_duals=instance.all_divisible)
+        # the dual simplex re-solves warm after each round of cuts; the IPM would start cold
+        if compiled.is_mip:
+            algorithm = "choose"
+        elif rounds == 1 and compiled.nonzeros > FIRST_ROUND_IPM_NONZEROS:
+            algorithm = "ipm"  # cold start of a large LP: interior point, then crossover
+        else:
+            algorithm = "simplex"
+        outcome = compiled.solve(
+            run_options, algorithm=algorithm, want_duals=instance.all_divisible
+        )
         if outcome.status is Status.MAX_TIME_LIMIT:
             status = Status.MAX_TIME_LIMIT
             break
@@ -215,6 +266,21 @@ def nash_outer_approximation(
         if value > best_value:
             best_value, best_x = value, x
         bound = outcome.bound if outcome.bound is not None else outcome.objective
+        newly = np.zeros((n, m), dtype=bool)
+        if restricted.any() and outcome.column_duals is not None:
+            reduced = outcome.column_duals[cols]
+            newly = restricted & (reduced > 1e-9 * max(1.0, float(np.abs(reduced).max())))
+            if newly.any():
+                chosen_cols = cols[newly].astype(np.int32)
+                compiled.highs.changeColsBounds(
+                    len(chosen_cols),
+                    chosen_cols,
+                    np.zeros(len(chosen_cols)),
+                    np.full(len(chosen_cols), np.inf),
+                )
+                restricted &= ~newly
+                released += int(newly.sum())
+                bound = math.inf  # the restricted LP's optimum is no bound yet
         if polishable and bound - best_value <= POLISH_GAP * max(1.0, abs(best_value)):
             polished = polish_equilibrium(instance, x)
             if polished is not None:
@@ -252,14 +318,16 @@ def nash_outer_approximation(
                 cut_keys[i].add(float(point))
                 big_m = max(0.0, -intercept) if z_cols is not None else 0.0
                 starts.append(len(index))
-                index += [int(w_cols[position]), *cols[i].tolist()]
-                value_list += [1.0, *(-slope * instance.values[i]).tolist()]
+                index += [int(w_cols[position]), int(u_cols[position])]
+                value_list += [1.0, -slope]
                 if z_cols is not None:
                     index.append(int(z_cols[position]))
                     value_list.append(big_m)
                 lower.append(intercept + big_m)
-        if not lower:
+        if not lower and not newly.any():
             break  # every cut is in: the model is exact at the incumbent
+        if not lower:
+            continue
         added += len(lower)
         compiled.add_rows(
             np.full(len(lower), -np.inf),
@@ -273,6 +341,8 @@ def nash_outer_approximation(
             "rounds": rounds,
             "cuts": added + sum(len(c) for c in cuts.values()),
             "cut_kind": "secant" if integer_mode else "tangent",
+            "columns_held_back": int(restricted.sum()),
+            "columns_released": released,
             "log_nash_welfare": best_value,
             "outer_bound": bound,
         }
