@@ -64,7 +64,7 @@ FIRST_ROUND_IPM_NONZEROS = 50_000
 """The first LP of a larger model goes to the interior-point method (the dual simplex
 needed 17 s cold at 1000 agents × 100 goods); later rounds re-solve warm with the simplex."""
 
-POLISH_GAP = 1e-4
+POLISH_GAP = 1e-2
 """From this relative gap on, each round tries to turn the incumbent's trading graph into the
 exact equilibrium (:func:`polish_equilibrium`); the loop ends when the certificate holds."""
 
@@ -357,20 +357,57 @@ def nash_outer_approximation(
 
 
 def polish_equilibrium(
-    instance: AllocationInstance, x: np.ndarray, threshold: float = 1e-7
+    instance: AllocationInstance, x: np.ndarray, threshold: float = 1e-7, repairs: int = 50
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    """The exact equilibrium whose trading graph is the support of an approximate allocation.
+    """:func:`equilibrium_from_support` on the heaviest forest of ``x``'s trades, repaired.
+
+    When the prices of that forest leave some agent a better bang per buck
+    outside it, the most violated pair joins the forest (forced in; the
+    lightest trade of the cycle it closes leaves), at most ``repairs`` times:
+    a few simplex-like pivots from the approximate LP vertex to the exact one.
+    Returns the allocation and prices when the certificate holds at 1e-9.
+    """
+    weight = np.where(instance.values > 0, x, 0.0)
+    support = (weight > threshold * instance.supply[None, :]) & (instance.values > 0)
+    for _ in range(repairs + 1):
+        forest = _heaviest_forest(weight, support)
+        polished = equilibrium_from_support(instance, forest)
+        if polished is None:
+            return None
+        x_new, prices = polished
+        certificate = equilibrium_certificate(instance, x_new, prices, tolerance=1e-9)
+        if certificate["holds"]:
+            return polished
+        with np.errstate(divide="ignore", invalid="ignore"):
+            bang = np.where(prices[None, :] > 0, instance.values / prices[None, :], 0.0)
+        best = bang.max(axis=1, keepdims=True)
+        own = np.where(forest, bang, np.inf).min(axis=1, keepdims=True)
+        gain = np.where(~forest & (instance.values > 0), bang / np.maximum(own, 1e-300), 0.0)
+        i, j = np.unravel_index(int(np.argmax(gain)), gain.shape)
+        if gain[i, j] <= 1 + 1e-9 or not np.isfinite(best[i, 0]):
+            return None
+        support = forest.copy()
+        support[i, j] = True
+        weight = np.where(forest, weight, 0.0)
+        weight[i, j] = np.inf
+    return None
+
+
+def equilibrium_from_support(
+    instance: AllocationInstance, support: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The exact equilibrium whose trading graph is ``support`` (a forest).
 
     At the Eisenberg–Gale optimum, prices along each connected component of
     the trading graph (agent i — good j where x_ij > 0) follow from the
     bang-per-buck equalities p_k / p_j = v_ik / v_ij of the agents in it, up to
     one factor per component fixed by its money: Σ_{j∈C} R_j p_j = Σ_{i∈C} w_i.
-    On a spanning forest of the graph the spending b_ij of agent i on good j is
-    then unique (leaves first: an agent's spending is its budget, a good's
-    revenue is R_j p_j). This solves those linear equations for the support of
-    ``x`` and returns the allocation x_ij = b_ij / p_j and the prices, or None
-    when some spending comes out negative (the support was not the
-    equilibrium's). The caller must check the result with
+    On a forest the spending b_ij of agent i on good j is then unique (leaves
+    first: an agent's spending is its budget, a good's revenue is R_j p_j).
+    This solves those linear equations and returns the allocation
+    x_ij = b_ij / p_j and the prices, or None when some spending comes out
+    negative (the forest was not the equilibrium's). The caller must check the
+    result with
     :func:`equilibrium_certificate`; when it holds the allocation is optimal to
     machine precision (the KKT conditions of Eisenberg–Gale hold).
 
@@ -383,7 +420,6 @@ def polish_equilibrium(
     n, m = instance.n_agents, instance.n_resources
     V = instance.values
     w = instance.entitlements
-    support = (x > threshold * instance.supply[None, :]) & (V > 0)
     prices = np.zeros(m)
     spend = np.zeros((n, m))
     seen_agent = np.zeros(n, dtype=bool)
@@ -442,6 +478,32 @@ def polish_equilibrium(
         spend, prices[None, :], out=np.zeros_like(spend), where=prices[None, :] > 0
     )
     return polished, prices
+
+
+def _heaviest_forest(x: np.ndarray, support: np.ndarray) -> np.ndarray:
+    """A maximum-weight spanning forest (Kruskal on x_ij) of the bipartite trading graph.
+
+    Solver noise adds tiny trades that close cycles; the equilibrium's trading
+    graph is generically a forest, so the heaviest forest keeps the real ones.
+    """
+    n, m = x.shape
+    parent = list(range(n + m))
+
+    def root(v: int) -> int:
+        while parent[v] != v:
+            parent[v] = parent[parent[v]]
+            v = parent[v]
+        return v
+
+    forest = np.zeros_like(support)
+    agents, goods = np.nonzero(support)
+    for e in np.argsort(-x[agents, goods], kind="stable"):
+        i, j = int(agents[e]), int(goods[e])
+        a, b = root(i), root(n + j)
+        if a != b:
+            parent[a] = b
+            forest[i, j] = True
+    return forest
 
 
 def proportional_response(
