@@ -32,6 +32,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+import highspy
 import numpy as np
 import pyomo.environ as pyo
 
@@ -219,7 +220,7 @@ def leximin_by_ordered_outcomes(
             highs.changeColsIntegrality(
                 n + 1,
                 np.arange(first, first + n + 1, dtype=np.int32),
-                np.array([highspy_continuous()] * (n + 1)),
+                np.array([highspy.HighsVarType.kContinuous] * (n + 1)),
             )
         r_col = first
         # rows: d_ik − r_k + y_i ≥ 0
@@ -275,13 +276,6 @@ def leximin_by_ordered_outcomes(
     return AllocationSolve(
         Status.MAX_TIME_LIMIT, clean_allocation(outcome.x[cols], instance), None, details
     )
-
-
-def highspy_continuous() -> object:
-    """HiGHS' continuous variable type (import kept local to this helper)."""
-    import highspy
-
-    return highspy.HighsVarType.kContinuous
 
 
 def utilitarian_optimum(instance: AllocationInstance) -> tuple[float, np.ndarray]:
