@@ -21,6 +21,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m pip install --quiet --no-deps 'fairpyx==0.1'
 	touch $@ $(VENV)/.installed-dev $(VENV)/.installed
 
 demo: $(VENV)/.installed
@@ -40,6 +41,7 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/bench_trust.py
 	$(BIN)/python benchmarks/bench_csg.py
 	$(BIN)/python benchmarks/bench_graph_game.py
+	$(BIN)/python benchmarks/bench_allocation.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build *.egg-info

@@ -4,13 +4,19 @@ Every objective is declared once as a Pyomo model and cross-checked against an
 independent combinatorial method on the same instance.
 
 >>> import fairmas
->>> sorted(fairmas.OBJECTIVES)
-[...'min_cut_partition'...]
+>>> "min_cut_partition" in fairmas.OBJECTIVES
+True
 """
 
-from fairmas.api import compare, load, solve
+from fairmas.api import compare, compare_all, load, solve
 from fairmas.errors import FairmasError, InstanceError, MethodNotApplicableError, ParameterError
-from fairmas.models import Propagation, TrustNetwork, WeightedGraph
+from fairmas.models import (
+    AllocationInstance,
+    MechanismInstance,
+    Propagation,
+    TrustNetwork,
+    WeightedGraph,
+)
 from fairmas.registry import OBJECTIVES
 from fairmas.result import Result, Status
 from fairmas.solvers.options import SolveOptions
@@ -19,8 +25,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "OBJECTIVES",
+    "AllocationInstance",
     "FairmasError",
     "InstanceError",
+    "MechanismInstance",
     "MethodNotApplicableError",
     "ParameterError",
     "Propagation",
@@ -31,6 +39,7 @@ __all__ = [
     "WeightedGraph",
     "__version__",
     "compare",
+    "compare_all",
     "load",
     "solve",
 ]

@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 import fairmas.objectives  # noqa: F401  (fills the registry)
-from fairmas.errors import InstanceError, MethodNotApplicableError
+from fairmas.errors import InstanceError, MethodNotApplicableError, ParameterError
 from fairmas.models import Instance, load_instance
-from fairmas.registry import Method, Objective, get_objective, values_agree
+from fairmas.registry import OBJECTIVES, Method, Objective, get_objective, values_agree
 from fairmas.result import Result, Status, relative_gap
 from fairmas.solvers.options import DEFAULT_MIP_GAP, SolveOptions
 
@@ -259,3 +259,60 @@ def _unproven_agreement(objective: Objective, value: float, best: float) -> dict
         agrees = None
     ratio = value / best if best != 0 else (1.0 if value == 0 else None)
     return {"agrees": agrees, "best_exact": best, "ratio_to_exact": ratio}
+
+
+ALL_OBJECTIVES = "all"
+"""The objective name that makes :func:`compare_all` run every objective fitting the instance."""
+
+
+def objectives_for(instance: Instance) -> list[Objective]:
+    """The registered objectives that read ``instance.kind`` instances."""
+    return [o for o in OBJECTIVES.values() if instance.kind in o.kinds]
+
+
+def compare_all(
+    instance: Instance | str | Path,
+    *,
+    time_limit: float | None = None,
+    mip_gap: float = DEFAULT_MIP_GAP,
+    threads: int | None = None,
+    **params: Any,
+) -> list[Result]:
+    """Run :func:`compare` for every objective that fits the instance (``--objective all``).
+
+    Each objective receives the parameters it knows; a parameter no fitting
+    objective knows is an error. Agreement is marked within each objective.
+
+    Returns
+    -------
+    list of Result
+        Grouped by objective, in registry order.
+
+    Raises
+    ------
+    InstanceError
+        When no objective reads this kind of instance.
+    ParameterError
+        For a parameter none of the objectives knows.
+    """
+    instance = _as_instance(instance)
+    fitting = objectives_for(instance)
+    if not fitting:
+        raise InstanceError(
+            instance.origin, "kind", f"no objective reads {instance.kind} instances"
+        )
+    for key in params:
+        if not any(key in o.parameters.model_fields for o in fitting):
+            known = sorted({name for o in fitting for name in o.parameters.model_fields})
+            raise ParameterError(
+                f"--param {key}",
+                f"unknown parameter for the objectives of {instance.kind}; known: "
+                f"{', '.join(known) or 'none'}",
+            )
+    results: list[Result] = []
+    for objective in fitting:
+        own = {k: v for k, v in params.items() if k in objective.parameters.model_fields}
+        results += compare(
+            instance, objective.name, time_limit=time_limit, mip_gap=mip_gap, threads=threads, **own
+        )
+    return results

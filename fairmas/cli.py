@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from fairmas import __version__
-from fairmas.api import compare, solve
+from fairmas.api import ALL_OBJECTIVES, compare, compare_all, solve
 from fairmas.errors import FairmasError, InstanceError, ParameterError
 from fairmas.models import FILE_FORMATS, INSTANCE_KINDS, load_instance, save_instance
 from fairmas.models.partition import read_partition
@@ -62,7 +62,11 @@ def _build_parser() -> argparse.ArgumentParser:
 
     def add_solve_options(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("file", help="instance file (.yaml, .yml, .json or .toml)")
-        sub.add_argument("--objective", required=True, help="objective to optimize")
+        sub.add_argument(
+            "--objective",
+            required=True,
+            help="objective to optimize (compare: 'all' runs every objective fitting the instance)",
+        )
         sub.add_argument(
             "--param",
             action="append",
@@ -313,6 +317,8 @@ def _solve_command(args: argparse.Namespace, console: Console) -> int:
 
 def _compare_command(args: argparse.Namespace, console: Console) -> int:
     _check_out_path(args.out)
+    if args.objective == ALL_OBJECTIVES:
+        return _compare_all_command(args, console)
     results = compare(
         load_instance(args.file, args.format),
         args.objective,
@@ -332,6 +338,84 @@ def _compare_command(args: argparse.Namespace, console: Console) -> int:
         _print_comparison(console, results, f"on {args.file} {params}".rstrip())
     disagree = any(r.details.get("agrees") is False for r in results)
     return EXIT_NO_SOLUTION if disagree else EXIT_OK
+
+
+def _compare_all_command(args: argparse.Namespace, console: Console) -> int:
+    if args.method:
+        raise ParameterError("--method", "cannot be combined with --objective all")
+    results = compare_all(
+        load_instance(args.file, args.format),
+        time_limit=args.time_limit,
+        mip_gap=args.mip_gap,
+        threads=args.threads,
+        **parse_params(args.param),
+    )
+    text = json.dumps([r.to_dict() for r in results], indent=2, allow_nan=False)
+    if args.out:
+        write_text_atomic(args.out, text + "\n")
+    if args.json:
+        print(text)
+    else:
+        _print_all_comparison(console, results, f"{args.file} {' '.join(args.param)}".rstrip())
+    disagree = any(r.details.get("agrees") is False for r in results)
+    return EXIT_NO_SOLUTION if disagree else EXIT_OK
+
+
+_METRIC_COLUMNS = (
+    ("welfare", "welfare"),
+    ("min utility", "min_utility"),
+    ("gap", "utility_gap"),
+    ("Gini", "gini"),
+    ("envy-free", "envy_free"),
+    ("price of fairness", "price_of_fairness"),
+)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _print_all_comparison(console: Console, results: list[Result], header: str) -> None:
+    """One table over every objective: value and the fairness metrics of each solution."""
+    console = Console(file=console.file, width=max(console.width, 150), highlight=False)
+    console.print(f"[bold]every objective[/] on {header}")
+    table = Table()
+    table.add_column("objective")
+    table.add_column("method")
+    table.add_column("value", justify="right")
+    for title, _ in _METRIC_COLUMNS:
+        table.add_column(title, justify="right")
+    table.add_column("time (s)", justify="right")
+    table.add_column("agrees")
+    notes = []
+    for r in results:
+        ran = r.details.get("applicable") is not False
+        if not ran or "error" in r.details:
+            notes.append(f"{r.objective} · {r.method}: {r.details['error']}")
+        metrics = [
+            _cell(r.details.get(key) if r.value is not None else None) for _, key in _METRIC_COLUMNS
+        ]
+        if r.value is not None and r.details.get("welfare") is None and r.objective == "welfare":
+            metrics[0] = _cell(r.value)
+        table.add_row(
+            r.objective,
+            r.method,
+            _number(r.value) if ran else "n/a",
+            *metrics,
+            f"{r.wall_time:.4f}" if ran else "—",
+            {True: "✓", False: "✗", None: "—"}[r.details.get("agrees")],
+        )
+    console.print(table)
+    for note in notes:
+        console.print(f"  {note}", style="dim")
+    if any(r.details.get("agrees") is False for r in results):
+        console.print("[bold red]methods of an objective disagree[/]")
 
 
 def _validate_command(args: argparse.Namespace, console: Console) -> int:

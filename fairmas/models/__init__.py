@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from fairmas.errors import InstanceError, ParameterError
+from fairmas.models.allocation import AllocationInstance
 from fairmas.models.coalition_game import CoalitionGame
 from fairmas.models.io import read_document, write_document
+from fairmas.models.mechanism import MechanismInstance
 from fairmas.models.odpip import read_odpip, write_odpip
 from fairmas.models.trust_network import Propagation, TrustNetwork
 from fairmas.models.weighted_graph import WeightedGraph
@@ -37,6 +39,8 @@ INSTANCE_KINDS: dict[str, Any] = {TrustNetwork.kind: TrustNetwork}
 """Instance kind (the ``kind`` field of a file) → class with ``from_document(data, source)``
 and a pydantic ``document_model``."""
 INSTANCE_KINDS[CoalitionGame.kind] = CoalitionGame
+INSTANCE_KINDS[AllocationInstance.kind] = AllocationInstance
+INSTANCE_KINDS[MechanismInstance.kind] = MechanismInstance
 
 
 def instance_from_document(data: dict[str, Any], source: str = "<python>") -> Instance:
@@ -103,8 +107,10 @@ def save_instance(instance: Instance, path: str | Path, format: str | None = Non
 __all__ = [
     "FILE_FORMATS",
     "INSTANCE_KINDS",
+    "AllocationInstance",
     "CoalitionGame",
     "Instance",
+    "MechanismInstance",
     "Propagation",
     "TrustNetwork",
     "WeightedGraph",

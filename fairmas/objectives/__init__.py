@@ -4,7 +4,14 @@ One module per objective: its parameters, the data its methods share, how a
 solution is reported, and the registered methods.
 """
 
-from fairmas.objectives import csg, min_cut_partition
+from fairmas.objectives import (
+    csg,
+    leximin,
+    max_min,
+    min_cut_partition,
+    min_gap,
+    nash,
+    welfare,
+)
 
-__all__ = ["min_cut_partition"]
-__all__ += ["csg"]
+__all__ = ["csg", "leximin", "max_min", "min_cut_partition", "min_gap", "nash", "welfare"]

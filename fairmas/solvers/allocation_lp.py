@@ -1,0 +1,309 @@
+"""Solving the allocation models: one LP/MILP, leximin sequences, and the utilitarian optimum.
+
+Leximin (the lexicographic maximum of the sorted weighted utilities
+v_i(x)/w_i) is computed two ways that share nothing but the max-min model:
+
+* :func:`leximin_by_saturation` (divisible goods, LPs): solve max-min; every
+  agent whose row has a non-zero dual is saturated — by complementary
+  slackness its row is tight in *every* optimal solution — so fix its level
+  and continue (Ogryczak, Pióro & Tomaszewski 2005; Nace & Pióro 2008). The
+  duals of the floor rows sum to 1, so each LP fixes at least one agent.
+* :func:`leximin_by_ordered_outcomes` (any goods, LPs or MILPs): maximize, for
+  k = 1..n in turn, the sum of the k smallest weighted utilities, written
+  linearly as max k·r_k − Σ_i d_ik with d_ik ≥ r_k − y_i, d_ik ≥ 0, and keep
+  each optimum as a constraint (Ogryczak & Śliwiński 2003). With integer
+  goods no agent need be saturated after a level (two agents, one good), so
+  this is the MILP method.
+
+Both modify one HiGHS model in place between levels (warm re-solves).
+
+References
+----------
+W. Ogryczak, M. Pióro, A. Tomaszewski, "Telecommunication network design and
+max-min optimization problem", J. Telecom. Inform. Technol. 3 (2005).
+D. Nace, M. Pióro, "Max-min fairness and its applications to routing and
+load-balancing in communication networks: a tutorial", IEEE Comm. Surveys 10(4), 2008.
+W. Ogryczak, T. Śliwiński, "On solving linear programs with the ordered
+weighted averaging objective", EJOR 148 (2003).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+import pyomo.environ as pyo
+
+from fairmas.formulations.allocation import build_max_min_model, clean_allocation
+from fairmas.models.allocation import AllocationInstance
+from fairmas.result import Status
+from fairmas.solvers.highs_direct import CompiledModel, LinearOutcome
+from fairmas.solvers.options import SolveOptions
+
+LEVEL_SLACK = 1e-9
+"""A fixed level is kept as v_i(x)/w_i ≥ level − LEVEL_SLACK·max(1, level), so that
+the next LP stays feasible despite rounding in the previous one."""
+
+
+@dataclass
+class AllocationSolve:
+    """What an allocation solver hands back: status, allocation matrix and statistics."""
+
+    status: Status
+    x: np.ndarray | None
+    bound: float | None = None
+    details: dict[str, object] = field(default_factory=dict)
+
+
+def x_columns(compiled: CompiledModel, model: pyo.ConcreteModel, n: int, m: int) -> np.ndarray:
+    """Column index of each x[i, j] of a compiled allocation model, shape (n, m)."""
+    return compiled.columns_of([model.x[i, j] for i in range(n) for j in range(m)]).reshape(n, m)
+
+
+def solve_allocation_model(
+    model: pyo.ConcreteModel,
+    instance: AllocationInstance,
+    options: SolveOptions,
+) -> AllocationSolve:
+    """Compile ``model`` (an allocation formulation), solve it with HiGHS, decode x.
+
+    Returns the status, the allocation, HiGHS' bound, and the constraints of
+    an IIS when the model is infeasible.
+
+    Examples
+    --------
+    >>> inst = AllocationInstance.from_arrays(["a", "b"], ["r"], [[1.0], [2.0]])
+    >>> solved = solve_allocation_model(build_max_min_model(inst), inst, SolveOptions())
+    >>> solved.status, np.round(solved.x, 6).tolist()
+    (<Status.OPTIMAL: 'optimal'>, [[0.666667], [0.333333]])
+    """
+    started = time.perf_counter()
+    compiled = CompiledModel(model)
+    loaded = time.perf_counter() - started
+    outcome = compiled.solve(options)
+    details = _outcome_details(outcome)
+    details["model_load_time"] = loaded
+    details["highs_time"] = time.perf_counter() - started - loaded
+    x = None
+    if outcome.has_solution:
+        cols = x_columns(compiled, model, instance.n_agents, instance.n_resources)
+        x = clean_allocation(outcome.x[cols], instance)
+    return AllocationSolve(outcome.status, x, outcome.bound, details)
+
+
+def _outcome_details(outcome: LinearOutcome) -> dict[str, object]:
+    details: dict[str, object] = {"termination": outcome.termination}
+    if outcome.message:
+        details["error"] = outcome.message
+    if outcome.infeasible_constraints:
+        details["infeasible_constraints"] = outcome.infeasible_constraints
+    return details
+
+
+def leximin_by_saturation(instance: AllocationInstance, options: SolveOptions) -> AllocationSolve:
+    """Leximin with divisible goods: a max-min LP per level, saturated agents found by duals.
+
+    Examples
+    --------
+    >>> inst = AllocationInstance.from_arrays(["a", "b", "c"], ["r", "s"],
+    ...                                       [[1, 0], [1, 0], [1, 1]])
+    >>> solved = leximin_by_saturation(inst, SolveOptions())
+    >>> np.round((inst.values * solved.x).sum(axis=1), 6).tolist()
+    [0.5, 0.5, 1.0]
+    """
+    n, m = instance.n_agents, instance.n_resources
+    model = build_max_min_model(instance)
+    compiled = CompiledModel(model)
+    t_col = compiled.column_of(model.t)
+    floor_rows = compiled.rows_of([model.floor[i] for i in range(n)])
+    cols = x_columns(compiled, model, n, m)
+    weights = instance.entitlements
+    fixed = np.zeros(n, dtype=bool)
+    levels = np.zeros(n)
+    lps = 0
+    started = time.perf_counter()
+    outcome = None
+    while not fixed.all():
+        if options.time_limit is not None:
+            remaining = options.time_limit - (time.perf_counter() - started)
+            if remaining <= 0:
+                return _stopped(outcome, instance, cols, levels, fixed, lps)
+            run_options = SolveOptions(remaining, options.mip_gap, options.threads, options.verbose)
+        else:
+            run_options = options
+        outcome = compiled.solve(run_options, want_duals=True)
+        lps += 1
+        if outcome.status is not Status.OPTIMAL or outcome.row_duals is None:
+            if outcome.status is Status.MAX_TIME_LIMIT:
+                return _stopped(outcome, instance, cols, levels, fixed, lps)
+            details = _outcome_details(outcome)
+            details["levels_fixed"] = int(fixed.sum())
+            return AllocationSolve(outcome.status, None, None, details)
+        level = outcome.objective
+        duals = np.abs(outcome.row_duals[floor_rows])
+        duals[fixed] = 0.0
+        saturated = (duals > 1e-9 * max(1.0, duals.max())) & ~fixed
+        if not saturated.any():
+            saturated[int(np.argmax(np.where(fixed, -1.0, duals)))] = True
+        for i in np.flatnonzero(saturated):
+            row = int(floor_rows[i])
+            compiled.highs.changeCoeff(row, t_col, 0.0)
+            rhs = weights[i] * (level - LEVEL_SLACK * max(1.0, abs(level)))
+            compiled.highs.changeRowBounds(row, rhs, np.inf)
+            levels[i] = level
+        fixed |= saturated
+    assert outcome is not None
+    assert outcome.x is not None
+    x = clean_allocation(outcome.x[cols], instance)
+    return AllocationSolve(
+        Status.OPTIMAL,
+        x,
+        None,
+        {"lp_solves": lps, "levels": levels.tolist(), "termination": outcome.termination},
+    )
+
+
+def _stopped(
+    outcome: LinearOutcome | None,
+    instance: AllocationInstance,
+    cols: np.ndarray,
+    levels: np.ndarray,
+    fixed: np.ndarray,
+    solves: int,
+) -> AllocationSolve:
+    details = {"lp_solves": solves, "levels_fixed": int(fixed.sum())}
+    if outcome is None or outcome.x is None:
+        return AllocationSolve(Status.MAX_TIME_LIMIT, None, None, details)
+    x = clean_allocation(outcome.x[cols], instance)
+    return AllocationSolve(Status.MAX_TIME_LIMIT, x, None, details)
+
+
+def leximin_by_ordered_outcomes(
+    instance: AllocationInstance, options: SolveOptions
+) -> AllocationSolve:
+    """Leximin for any goods: lexicographically maximize the sums of the k smallest outcomes.
+
+    Examples
+    --------
+    >>> inst = AllocationInstance.from_arrays(["a", "b"], ["r"], [[1], [1]], divisible=False)
+    >>> solved = leximin_by_ordered_outcomes(inst, SolveOptions())
+    >>> sorted(solved.x.ravel().tolist())
+    [0.0, 1.0]
+    """
+    n, m = instance.n_agents, instance.n_resources
+    model = build_max_min_model(instance)
+    compiled = CompiledModel(model)
+    highs = compiled.highs
+    t_col = compiled.column_of(model.t)
+    cols = x_columns(compiled, model, n, m)
+    highs.changeColCost(t_col, 0.0)
+    scaled = instance.values / instance.entitlements[:, None]  # y_i = Σ_j scaled_ij x_ij
+    sums = []
+    started = time.perf_counter()
+    outcome = None
+    for k in range(1, n + 1):
+        first = highs.getNumCol()
+        # columns: r_k (free, cost k), d_1k..d_nk (≥ 0, cost −1)
+        highs.addCols(
+            n + 1,
+            np.array([float(k)] + [-1.0] * n),
+            np.array([-np.inf] + [0.0] * n),
+            np.array([np.inf] * (n + 1)),
+            0,
+            np.zeros(0, dtype=np.int32),
+            np.zeros(0, dtype=np.int32),
+            np.zeros(0),
+        )
+        if compiled.is_mip:
+            highs.changeColsIntegrality(
+                n + 1,
+                np.arange(first, first + n + 1, dtype=np.int32),
+                np.array([highspy.HighsVarType.kContinuous] * (n + 1)),
+            )
+        r_col = first
+        # rows: d_ik − r_k + y_i ≥ 0
+        starts, index, value = [], [], []
+        for i in range(n):
+            starts.append(len(index))
+            nonzero = np.flatnonzero(scaled[i])
+            index += [first + 1 + i, r_col, *cols[i, nonzero].tolist()]
+            value += [1.0, -1.0, *scaled[i, nonzero].tolist()]
+        compiled.add_rows(
+            np.zeros(n), np.full(n, np.inf), np.array(starts), np.array(index), np.array(value)
+        )
+        if options.time_limit is not None:
+            remaining = options.time_limit - (time.perf_counter() - started)
+            if remaining <= 0:
+                break
+            run_options = SolveOptions(remaining, options.mip_gap, options.threads, options.verbose)
+        else:
+            run_options = options
+        outcome = compiled.solve(run_options)
+        if outcome.status is not Status.OPTIMAL:
+            if outcome.status is Status.MAX_TIME_LIMIT:
+                break
+            details = _outcome_details(outcome)
+            details["levels_done"] = k - 1
+            return AllocationSolve(outcome.status, None, None, details)
+        best = outcome.objective
+        sums.append(best)
+        # keep it: k r_k − Σ_i d_ik ≥ best − slack; then drop the stage's costs
+        compiled.add_rows(
+            np.array([best - LEVEL_SLACK * max(1.0, abs(best))]),
+            np.array([np.inf]),
+            np.array([0]),
+            np.arange(first, first + n + 1, dtype=np.int32),
+            np.array([float(k)] + [-1.0] * n),
+        )
+        highs.changeColsCost(
+            n + 1, np.arange(first, first + n + 1, dtype=np.int32), np.zeros(n + 1)
+        )
+    else:
+        assert outcome is not None
+        assert outcome.x is not None
+        x = clean_allocation(outcome.x[cols], instance)
+        return AllocationSolve(
+            Status.OPTIMAL,
+            x,
+            None,
+            {"solves": n, "sums_of_smallest": sums, "termination": outcome.termination},
+        )
+    details = {"solves": len(sums), "sums_of_smallest": sums}
+    if outcome is None or outcome.x is None:
+        return AllocationSolve(Status.MAX_TIME_LIMIT, None, None, details)
+    return AllocationSolve(
+        Status.MAX_TIME_LIMIT, clean_allocation(outcome.x[cols], instance), None, details
+    )
+
+
+def utilitarian_optimum(instance: AllocationInstance) -> tuple[float, np.ndarray]:
+    """Maximum welfare Σ_i v_i(x) and an allocation reaching it, in closed form.
+
+    With additive valuations and per-agent caps the resources are independent:
+    each is poured into the agents who value it most, each up to its cap (a
+    fractional knapsack per resource; whole units stay whole because supplies
+    and caps of indivisible resources are whole). It equals the optimum of
+    :func:`fairmas.formulations.allocation.build_utilitarian_model`.
+
+    Examples
+    --------
+    >>> inst = AllocationInstance.from_arrays(["a", "b"], ["r"], [[1.0], [2.0]], supply=[3],
+    ...                                       caps=[[5], [2]])
+    >>> welfare, x = utilitarian_optimum(inst)
+    >>> welfare, x.tolist()
+    (5.0, [[1.0], [2.0]])
+    """
+    n, m = instance.n_agents, instance.n_resources
+    x = np.zeros((n, m))
+    bounds = instance.upper_bounds
+    for j in range(m):
+        remaining = float(instance.supply[j])
+        for i in np.argsort(-instance.values[:, j], kind="stable"):
+            if remaining <= 0 or instance.values[i, j] <= 0:
+                break
+            amount = min(remaining, float(bounds[i, j]))
+            x[i, j] = amount
+            remaining -= amount
+    return float((instance.values * x).sum()), x
