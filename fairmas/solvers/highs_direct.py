@@ -27,13 +27,6 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 from fairmas.result import Status
 from fairmas.solvers.options import SolveOptions
 
-MIP_PRESOLVE = "off"
-"""HiGHS' presolve setting for MIPs. HiGHS 1.14 (the newest highspy that lives beside
-ortools 9.15) has MIP-presolve bugs that return a sub-optimal point as optimal
-(ERGO-Code/HiGHS issues 3043 and 3094, both confirmed in 1.14.0); the min-gap MILP of
-``tests/test_allocation_objectives.py`` hit one on six variables (gap 2 reported
-optimal, 1 true). LPs keep presolve."""
-
 IPM_THRESHOLD_NONZEROS = 300_000
 """LPs with more nonzeros go to HiGHS' interior-point method (with crossover): on the
 max-min LP at 10⁶ variables the dual simplex did not finish in 300 s, the IPM took 25 s."""
@@ -260,7 +253,7 @@ class CompiledModel:
                 "ipm" if not self.is_mip and self.nonzeros > IPM_THRESHOLD_NONZEROS else "choose"
             )
         highs.setOptionValue("solver", solver)
-        highs.setOptionValue("presolve", MIP_PRESOLVE if self.is_mip else "choose")
+        highs.setOptionValue("presolve", "choose")
         started = time.perf_counter()
         try:
             highs.run()
