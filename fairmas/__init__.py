@@ -4,13 +4,14 @@ Every objective is declared once as a Pyomo model and cross-checked against an
 independent combinatorial method on the same instance.
 
 >>> import fairmas
->>> sorted(fairmas.OBJECTIVES)
-['min_cut_partition']
+>>> {"min_cut_partition", "social_optimum", "equilibrium"} <= set(fairmas.OBJECTIVES)
+True
 """
 
 from fairmas.api import compare, load, solve
 from fairmas.errors import FairmasError, InstanceError, MethodNotApplicableError, ParameterError
 from fairmas.models import Propagation, TrustNetwork, WeightedGraph
+from fairmas.models.pairwise_game import PairwiseGame
 from fairmas.registry import OBJECTIVES
 from fairmas.result import Result, Status
 from fairmas.solvers.options import SolveOptions
@@ -22,6 +23,7 @@ __all__ = [
     "FairmasError",
     "InstanceError",
     "MethodNotApplicableError",
+    "PairwiseGame",
     "ParameterError",
     "Propagation",
     "Result",

@@ -14,7 +14,7 @@ Examples
 >>> get_objective("nope")
 Traceback (most recent call last):
 ...
-fairmas.errors.ParameterError: --objective: unknown objective 'nope'; one of: min_cut_partition
+fairmas.errors.ParameterError: --objective: unknown objective 'nope'; one of: ...min_cut_part...
 """
 
 from __future__ import annotations
@@ -124,6 +124,9 @@ class Objective:
     methods : dict
         Name → :class:`Method`, in order of preference: with no method given,
         ``solve`` runs the first one that applies.
+    plot : callable or None
+        ``plot(result, path)`` draws a Result of this objective to a PNG file
+        (``fairmas solve --plot FILE``); None when the objective draws nothing.
     """
 
     name: str
@@ -134,6 +137,7 @@ class Objective:
     prepare: Callable[[Any, Any], Any]
     report: Callable[[Any, Outcome], Report]
     methods: dict[str, Method] = field(default_factory=dict)
+    plot: Callable[[Any, Any], None] | None = None
 
     def parse_params(self, raw: Mapping[str, Any]) -> Parameters:
         """Validate parameters given by keyword or as ``--param`` strings."""

@@ -10,6 +10,7 @@ from typing import Any, ClassVar, Protocol
 
 from fairmas.errors import InstanceError
 from fairmas.models.io import read_document
+from fairmas.models.pairwise_game import PairwiseGame
 from fairmas.models.trust_network import Propagation, TrustNetwork
 from fairmas.models.weighted_graph import WeightedGraph
 
@@ -34,6 +35,7 @@ class Instance(Protocol):
 INSTANCE_KINDS: dict[str, Any] = {TrustNetwork.kind: TrustNetwork}
 """Instance kind (the ``kind`` field of a file) → class with ``from_document(data, source)``
 and a pydantic ``document_model``."""
+INSTANCE_KINDS[PairwiseGame.kind] = PairwiseGame
 
 
 def instance_from_document(data: dict[str, Any], source: str = "<python>") -> Instance:
@@ -61,6 +63,7 @@ def load_instance(path: str | Path) -> Instance:
 __all__ = [
     "INSTANCE_KINDS",
     "Instance",
+    "PairwiseGame",
     "Propagation",
     "TrustNetwork",
     "WeightedGraph",
