@@ -12,7 +12,8 @@ import pytest
 import fairmas
 from fairmas.models.trust_network import TrustNetwork
 
-BUNDLED = sorted(Path(__file__).resolve().parent.parent.joinpath("instances").iterdir())
+ALL_BUNDLED = sorted(Path(__file__).resolve().parent.parent.joinpath("instances").iterdir())
+BUNDLED = [p for p in ALL_BUNDLED if fairmas.load(p).kind == "trust_network"]
 
 YAML_TEXT = """\
 kind: trust_network

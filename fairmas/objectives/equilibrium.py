@@ -8,9 +8,11 @@ status ``infeasible`` when the game has no pure equilibrium, and reports:
 - the best and the worst equilibrium welfare and the social optimum W*;
 - the price of anarchy PoA = W* / W(worst equilibrium) (Koutsoupias and
   Papadimitriou 1999) and the price of stability PoS = W* / W(best
-  equilibrium) (Anshelevich et al. 2004). Both are defined for positive
-  welfare only; otherwise they are reported as None with the reason, beside
-  the always-defined differences W* − W(worst) and W* − W(best);
+  equilibrium) (Anshelevich et al. 2004), for positive welfare. When all
+  welfare is negative (a cost C = −W, as in routing games) they are the cost
+  ratios C(worst)/C* and C(best)/C*; with zero or mixed-sign welfare they are
+  None, with the reason in ``price_of_anarchy_note``. The differences
+  W* − W(worst) and W* − W(best) are always reported;
 - with ``all_equilibria=true``, up to ``limit`` equilibria (the MILP lists
   them from the best down by no-good cuts; CP-SAT by enumerating solutions).
 

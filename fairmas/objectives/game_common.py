@@ -161,16 +161,26 @@ def combined_status(*statuses: Status) -> Status:
     return Status.OPTIMAL
 
 
-def welfare_ratio(numerator: float, denominator: float, what: str) -> tuple[float | None, str]:
-    """``numerator / denominator`` when both welfares are positive, else None and why.
+def welfare_ratio(optimum: float, other: float, what: str) -> tuple[float | None, str]:
+    """The ratio ≥ 1 of the social optimum to another welfare, or None and why.
+
+    With positive welfare it is ``optimum / other`` (the welfare-maximization
+    convention). When both are negative, welfare is a cost C = −W and the
+    ratio is ``C(other) / C(optimum) = other / optimum`` (the cost-minimization
+    convention of routing games, Roughgarden and Tardos 2002); the note then
+    says so. With a zero or mixed-sign welfare the ratio is undefined.
 
     >>> welfare_ratio(10.0, 5.0, "price of anarchy")
     (2.0, '')
+    >>> welfare_ratio(-80.0, -100.0, "price of anarchy")
+    (1.25, 'price of anarchy as a ratio of costs (welfare is negative)')
     >>> welfare_ratio(10.0, 0.0, "price of anarchy")[1]
-    'price of anarchy undefined: it needs positive welfare (got 10 and 0)'
+    'price of anarchy undefined: it needs welfare of one strict sign (got 10 and 0)'
     """
-    if numerator > 0 and denominator > 0:
-        return numerator / denominator, ""
+    if optimum > 0 and other > 0:
+        return optimum / other, ""
+    if optimum < 0 and other < 0:
+        return other / optimum, f"{what} as a ratio of costs (welfare is negative)"
     return None, (
-        f"{what} undefined: it needs positive welfare (got {numerator:.10g} and {denominator:.10g})"
+        f"{what} undefined: it needs welfare of one strict sign (got {optimum:.10g} and {other:.10g})"
     )

@@ -100,7 +100,9 @@ def report(problem: GameProblem, outcome: Outcome) -> Report:
     }
     if learned.optimum is not None:
         best = game.welfare(learned.optimum)
-        ratio, why = welfare_ratio(welfare, best, "ratio to the social optimum")
+        ratio, why = welfare_ratio(best, welfare, "ratio to the social optimum")
+        if ratio is not None:  # reported as learned / optimum (≤ 1; of costs when negative)
+            ratio = 1.0 / ratio
         details["social_optimum"] = best
         details["optimum_profile"] = game.profile_names(learned.optimum)
         details["ratio_to_optimum"] = ratio
