@@ -181,6 +181,5 @@ def welfare_ratio(optimum: float, other: float, what: str) -> tuple[float | None
         return optimum / other, ""
     if optimum < 0 and other < 0:
         return other / optimum, f"{what} as a ratio of costs (welfare is negative)"
-    return None, (
-        f"{what} undefined: it needs welfare of one strict sign (got {optimum:.10g} and {other:.10g})"
-    )
+    got = f"got {optimum:.10g} and {other:.10g}"
+    return None, f"{what} undefined: it needs welfare of one strict sign ({got})"
