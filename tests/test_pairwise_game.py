@@ -262,8 +262,10 @@ def test_cpsat_scaling_of_decimal_and_irrational_payoffs() -> None:
 
 def test_sparse_game_structures_stay_sparse() -> None:
     game = PairwiseGame.random(2000, 3, degree=4, seed=0)
-    u, v, forward, backward = game.edges
-    assert u.size == 4000 and (forward >= 0).all() and (backward >= 0).all()
+    u, _, forward, backward = game.edges
+    assert u.size == 4000
+    assert (forward >= 0).all()
+    assert (backward >= 0).all()
     assert game.deviation_payoffs(np.zeros(2000, dtype=np.int64)).size == 6000
     assert game.n_profiles == 3**2000
 
@@ -291,7 +293,8 @@ def test_models_round_trip_and_describe(tmp_path: Path) -> None:
         copy = tmp_path / "copy.json"
         copy.write_text(json.dumps(game.to_document()))
         again = fairmas.load(copy)
-        assert again.players == game.players and again.actions == game.actions
+        assert again.players == game.players
+        assert again.actions == game.actions
         assert all(np.array_equal(a, b) for a, b in zip(again.tables, game.tables, strict=True))
     game = fairmas.load(INSTANCES / "llm_tool_sharing.yaml")
     assert game.describe().startswith("pairwise_game, 5 players, 15 actions, 12 payoff tables")
