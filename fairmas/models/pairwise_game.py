@@ -542,15 +542,11 @@ def _table_array(
         own = {name: k for k, name in enumerate(actions)}
         other = {name: k for k, name in enumerate(opponent_actions)}
         for action, row in table.items():
-            a = lookup_name(own, action, source, f"{where}.table.{action}", f"action of {player}")
+            path = f"{where}.table.{action}"
+            a = _action(own, action, player, actions, source, path)
             for opponent_action, payoff in row.items():
-                b = lookup_name(
-                    other,
-                    opponent_action,
-                    source,
-                    f"{where}.table.{action}.{opponent_action}",
-                    f"action of {opponent}",
-                )
+                path = f"{where}.table.{action}.{opponent_action}"
+                b = _action(other, opponent_action, opponent, opponent_actions, source, path)
                 matrix[a, b] = payoff
         return matrix
     if len(table) != rows:
@@ -569,6 +565,16 @@ def _table_array(
                 f"({_listing(opponent_actions)}); got {len(row)}",
             )
     return np.array(table, dtype=np.float64).reshape(rows, columns)
+
+
+def _action(
+    index: dict[str, int], name: str, player: str, names: Sequence[str], source: str, path: str
+) -> int:
+    if name not in index:
+        raise InstanceError(
+            source, path, f"unknown action {name!r} of {player} (known: {_listing(names)})"
+        )
+    return index[name]
 
 
 def _listing(names: Sequence[str], limit: int = 6) -> str:
