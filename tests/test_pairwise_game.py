@@ -64,6 +64,9 @@ def test_methods_agree_on_optimum_and_on_the_set_of_equilibria(game: PairwiseGam
         assert values_agree(game.welfare(profile), result.value)
 
     found = by_method(game, "equilibrium", all_equilibria=True, limit=1000)
+    found["milp product form"] = fairmas.solve(
+        game, "equilibrium", "milp", all_equilibria=True, limit=1000, best_response="product"
+    )
     expected = set(truth["equilibria"])
     for method, result in found.items():
         if not expected:
@@ -121,6 +124,7 @@ def test_alignment_milp_matches_enumeration_and_brute_force(game: PairwiseGame) 
         assert values_agree(sum(transfers.values()), result.value)
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # nashpy: degenerate games
 @settings(max_examples=20)
 @given(game=games(max_players=2, max_actions=4, decimals=False))
 def test_pure_equilibria_of_two_player_games_match_nashpy(game: PairwiseGame) -> None:

@@ -129,7 +129,7 @@ def milp_social_optimum(game: PairwiseGame, options: SolveOptions) -> ProfileSea
 
 
 def milp_equilibria(
-    game: PairwiseGame, which: str, limit: int, budget: Budget
+    game: PairwiseGame, which: str, limit: int, budget: Budget, form: str = "indicator"
 ) -> tuple[list[np.ndarray], ProfileSearch, bool]:
     """Equilibria from best (or worst) welfare on, by repeated solves with no-good cuts.
 
@@ -137,7 +137,7 @@ def milp_equilibria(
     bound is the proven bound on the extreme welfare) and whether the list is
     complete (the last solve proved no further equilibrium exists).
     """
-    model = equilibrium_model(game, which)
+    model = equilibrium_model(game, which, form)
     first = solve_profile_model(model, game, budget.for_next_solve())
     found = [] if first.profile is None else [first.profile]
     complete = first.status is Status.INFEASIBLE
