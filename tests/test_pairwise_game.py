@@ -50,7 +50,7 @@ def by_method(game, objective, **params) -> dict[str, fairmas.Result]:
     return {r.method: r for r in fairmas.compare(game, objective, **params)}
 
 
-@settings(max_examples=25)
+@settings(max_examples=50)
 @given(game=games())
 def test_methods_agree_on_optimum_and_on_the_set_of_equilibria(game: PairwiseGame) -> None:
     truth = pairwise_game_brute_force(game.to_document())
@@ -84,7 +84,7 @@ def test_methods_agree_on_optimum_and_on_the_set_of_equilibria(game: PairwiseGam
         assert values_agree(result.details["social_optimum"], truth["optimum"])
 
 
-@settings(max_examples=15)
+@settings(max_examples=30)
 @given(game=games(max_players=5))
 def test_worst_equilibrium_and_prices(game: PairwiseGame) -> None:
     truth = pairwise_game_brute_force(game.to_document())
@@ -110,8 +110,8 @@ def test_worst_equilibrium_and_prices(game: PairwiseGame) -> None:
             assert "undefined" in result.details["price_of_anarchy_note"]
 
 
-@settings(max_examples=15)
-@given(game=games(max_players=5))
+@settings(max_examples=30)
+@given(game=games(max_players=6))
 def test_alignment_milp_matches_enumeration_and_brute_force(game: PairwiseGame) -> None:
     truth = pairwise_game_brute_force(game.to_document())
     for method, result in by_method(game, "alignment").items():
@@ -125,7 +125,7 @@ def test_alignment_milp_matches_enumeration_and_brute_force(game: PairwiseGame) 
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # nashpy: degenerate games
-@settings(max_examples=20)
+@settings(max_examples=30)
 @given(game=games(max_players=2, max_actions=4, decimals=False))
 def test_pure_equilibria_of_two_player_games_match_nashpy(game: PairwiseGame) -> None:
     nashpy = pytest.importorskip("nashpy")
