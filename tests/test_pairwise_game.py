@@ -318,3 +318,26 @@ def test_schema_of_pairwise_game(run_cli) -> None:
     assert set(schema["required"]) == {"kind", "players"}
     jsonschema = pytest.importorskip("jsonschema")
     jsonschema.validate(fairmas.load(GAMES[0]).to_document(), schema)
+
+
+@pytest.mark.parametrize("method", ["cpsat", "milp"])
+def test_time_limit_on_a_hard_game_is_a_status_not_a_failure(
+    method: str, run_cli, tmp_path
+) -> None:
+    game = PairwiseGame.random(30, 5, seed=0)  # dense: 5^30 profiles, no proof in 0.5 s
+    result = fairmas.solve(game, "equilibrium", method, time_limit=0.5)
+    assert result.status == "max_time_limit"
+    assert result.wall_time < 10
+    if result.value is None:
+        assert result.details["pure_equilibrium_exists"] is None
+        assert "found" in result.details["reason"]
+    optimum = fairmas.solve(game, "social_optimum", method, time_limit=0.5)
+    assert optimum.status == "max_time_limit"
+    assert optimum.value is not None
+    assert optimum.gap is None or optimum.gap > 0
+    path = tmp_path / "hard.json"
+    path.write_text(json.dumps(game.to_document()))
+    run = run_cli("solve", path, "--objective", "social_optimum", "--method", method,
+                  "--time-limit", "0.5", "--json")  # fmt: skip
+    assert run.code == 0, run.err
+    assert json.loads(run.out)["status"] == "max_time_limit"

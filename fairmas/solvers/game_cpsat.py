@@ -34,6 +34,7 @@ from ortools.sat.python import cp_model
 
 from fairmas.models.pairwise_game import PairwiseGame
 from fairmas.result import Status
+from fairmas.solvers.game_local_search import local_welfare_profile
 
 EXACT_DECIMALS = 9
 """Largest k tried for the power-of-ten scale 10^k."""
@@ -234,8 +235,14 @@ def cpsat_profile(
     """
     started = time.perf_counter()
     built = _Game(game, welfare=True, equilibrium=equilibrium)
+    hint = None
     if sense == "max":
         built.model.maximize(built.welfare)
+        if not equilibrium:  # any profile is feasible: start from a local optimum
+            hint = local_welfare_profile(game)
+            chosen = set((game.action_offset[:-1] + hint).tolist())
+            for g, var in enumerate(built.y):
+                built.model.add_hint(var, g in chosen)
     else:
         built.model.minimize(built.welfare)
     solver = _solver(time_limit, threads)
@@ -249,6 +256,8 @@ def cpsat_profile(
         outcome.status = Status.INFEASIBLE
     elif code == cp_model.UNKNOWN and time_limit is not None:
         outcome.status = Status.MAX_TIME_LIMIT
+        if hint is not None:  # stopped before its first solution: the hint is one
+            outcome.profiles = [hint]  # (CP-SAT reports no valid bound then)
     else:
         outcome.message = f"CP-SAT ended with {solver.status_name(code)}"
     outcome.complete = code in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
