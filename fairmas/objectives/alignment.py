@@ -143,7 +143,7 @@ def run_enumerate(problem: GameProblem, options: SolveOptions) -> Outcome:
     """Two passes: W*, then the least total regret among the optimal profiles."""
     game = problem.game
     budget = Budget(options)
-    first = game_enumeration.enumerate_profiles(game, time_limit=budget.remaining)
+    first = game_enumeration.enumerate_profiles(game, time_limit=budget.remaining, equilibria=False)
     if not first.complete:
         return Outcome(Status.MAX_TIME_LIMIT, first.optimum, None, {})
     optimum = game.welfare(first.optimum)

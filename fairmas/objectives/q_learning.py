@@ -132,7 +132,7 @@ def _warm_up() -> None:
 
 def _social_optimum(game: PairwiseGame, budget: Budget) -> tuple[Any, dict[str, Any]]:
     if game.n_profiles <= OPTIMUM_BY_ENUMERATION:
-        found = game_enumeration.enumerate_profiles(game)
+        found = game_enumeration.enumerate_profiles(game, equilibria=False)
         return found.optimum, {"optimum_method": "enumerate", "optimum_status": "optimal"}
     search = milp_social_optimum(game, budget.for_next_solve())
     return search.profile, {"optimum_method": "milp", "optimum_status": str(search.status)}

@@ -113,6 +113,8 @@ def run_cpsat(problem: GameProblem, options: SolveOptions) -> Outcome:
 )
 def run_enumerate(problem: GameProblem, options: SolveOptions) -> Outcome:
     """Visit every profile."""
-    found = game_enumeration.enumerate_profiles(problem.game, time_limit=options.time_limit)
+    found = game_enumeration.enumerate_profiles(
+        problem.game, time_limit=options.time_limit, equilibria=False
+    )
     status = Status.OPTIMAL if found.complete else Status.MAX_TIME_LIMIT
     return Outcome(status, found.optimum, None, {"visited_profiles": found.visited})

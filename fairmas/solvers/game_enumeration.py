@@ -84,6 +84,7 @@ def _scan(
     ``found[0]`` counts equilibria, the first ones go to ``listed``.
     mode 1: among profiles with welfare ≥ ``threshold``, the least total regret
     (``best[_ALIGN]``, ``where[_ALIGN]``).
+    mode 2: the maximum welfare only (no equilibrium test).
     """
     n = m.size
     for step in range(count):
@@ -92,7 +93,11 @@ def _scan(
         for i in range(n):
             u, _ = _utility_and_regret(i, a, m, pointer, order, opponent, start, payoffs, False)
             welfare += u
-        if mode == 0:
+        if mode == 2:
+            if welfare > best[_OPT]:
+                best[_OPT] = welfare
+                where[_OPT] = index
+        elif mode == 0:
             if welfare > best[_OPT]:
                 best[_OPT] = welfare
                 where[_OPT] = index
@@ -191,7 +196,10 @@ def _run(
 
 
 def enumerate_profiles(
-    game: PairwiseGame, limit: int = 0, time_limit: float | None = None
+    game: PairwiseGame,
+    limit: int = 0,
+    time_limit: float | None = None,
+    equilibria: bool = True,
 ) -> EnumerationOutcome:
     """Social optimum, best and worst pure equilibrium and the equilibria, by enumeration.
 
@@ -204,6 +212,8 @@ def enumerate_profiles(
     time_limit : float, optional
         Seconds; ``complete`` is False when the pass stopped early (the
         results then cover the profiles visited).
+    equilibria : bool
+        Test every profile for equilibrium (False: the social optimum only).
 
     Examples
     --------
@@ -216,7 +226,8 @@ def enumerate_profiles(
     >>> found.optimum.tolist(), found.worst_equilibrium.tolist(), found.n_equilibria
     ([0, 0], [1, 1], 2)
     """
-    _, where, n_equilibria, listed, visited, complete = _run(game, 0, 0.0, limit, time_limit)
+    mode = 0 if equilibria else 2
+    _, where, n_equilibria, listed, visited, complete = _run(game, mode, 0.0, limit, time_limit)
     decode = game.profile_from_index
     return EnumerationOutcome(
         optimum=decode(int(where[_OPT])) if where[_OPT] >= 0 else None,
