@@ -381,7 +381,21 @@ def equilibrium_model(
 
 
 def exclude_profile(model: pyo.ConcreteModel, game: PairwiseGame, profile: Sequence[int]) -> None:
-    """No-good cut Σ_i y_{i,a_i} ≤ n − 1: forbid exactly this profile."""
+    """No-good cut Σ_i y_{i,a_i} ≤ n − 1: forbid exactly this profile.
+
+    >>> from fairmas.solvers.highs import solve_model
+    >>> coordination = [[2, 0], [0, 1]]
+    >>> game = PairwiseGame.from_tables(
+    ...     {"a": ["l", "r"], "b": ["l", "r"]},
+    ...     [("a", "b", coordination), ("b", "a", coordination)],
+    ... )
+    >>> model = equilibrium_model(game)
+    >>> _ = solve_model(model)
+    >>> exclude_profile(model, game, profile_from_model(model, game))
+    >>> _ = solve_model(model)
+    >>> profile_from_model(model, game).tolist()      # the other equilibrium
+    [1, 1]
+    """
     chosen = (game.action_offset[:-1] + np.asarray(profile, dtype=np.int64)).tolist()
     model.no_good.add(pyo.quicksum(model.y[g] for g in chosen) <= game.n_players - 1)
 

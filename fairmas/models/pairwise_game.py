@@ -246,6 +246,12 @@ class PairwiseGame:
 
         ``table_uv[e]`` is the table of u against v, or −1 when u earns nothing
         from v (and likewise ``table_vu``).
+
+        >>> game = PairwiseGame.from_tables(
+        ...     {"a": ["x"], "b": ["x"], "c": ["x"]}, [("c", "a", [[1]]), ("a", "b", [[2]])]
+        ... )
+        >>> [array.tolist() for array in game.edges]
+        [[0, 0], [1, 2], [1, -1], [-1, 0]]
         """
         n = self.n_players
         lo = np.minimum(self.player, self.opponent)
@@ -321,7 +327,15 @@ class PairwiseGame:
         return np.bincount(target, weights=earned, minlength=self.total_actions).astype(np.float64)
 
     def regrets(self, profile: Any) -> np.ndarray:
-        """max_{a'} U_i(a', a_−i) − U_i(a): what each player gains by its best deviation (≥ 0)."""
+        """max_{a'} U_i(a', a_−i) − U_i(a): what each player gains by its best deviation (≥ 0).
+
+        >>> pd = [[3, 0], [5, 1]]
+        >>> game = PairwiseGame.from_tables(
+        ...     {"a": ["c", "d"], "b": ["c", "d"]}, [("a", "b", pd), ("b", "a", pd)]
+        ... )
+        >>> game.regrets([0, 0]).tolist(), game.deviation_payoffs([0, 0]).tolist()
+        ([2.0, 2.0], [3.0, 5.0, 3.0, 5.0])
+        """
         a = self.check_profile(profile)
         deviations = self.deviation_payoffs(a)
         best = np.maximum.reduceat(deviations, self.action_offset[:-1])

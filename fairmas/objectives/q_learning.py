@@ -48,8 +48,8 @@ CURVE_POINTS = 200
 class QLearningParameters(Parameters):
     """Parameters of ``q_learning``."""
 
-    episodes: Annotated[int, Field(ge=1, le=100_000_000)] = 20_000
-    """Rounds of the repeated game."""
+    episodes: Annotated[int, Field(ge=1, le=10_000_000)] = 20_000
+    """Rounds of the repeated game (the welfare of each is kept: 8 bytes per episode)."""
     seed: Annotated[int, Field(ge=0)] = 0
     """Seed of the numpy Generator."""
     epsilon: Annotated[float, Field(ge=0.0, le=1.0)] = 0.1

@@ -54,7 +54,7 @@ def report(problem: GameProblem, outcome: Outcome) -> Report:
             "max_regret": float(regrets.max(initial=0.0)),
             "players": game.n_players,
             "interacting_pairs": len(game.edges[0]),
-            "profiles": game.n_profiles,
+            "profiles": game.n_profiles if game.n_profiles < 2**53 else float(game.n_profiles),
         },
     )
 
