@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import machine, table, versions
 
 import fairmas
-from fairmas.models.pairwise_game import PairwiseGame
+from fairmas.models.pairwise_game import PairwiseGame, format_count
 from fairmas.registry import values_agree
 from fairmas.solvers.game_enumeration import ENUMERATION_LIMIT
 from fairmas.solvers.highs import solve_model
@@ -158,7 +158,7 @@ def task_table(names: list[str], task: str, limit: float) -> str:
         rows.append(
             [
                 name,
-                f"{float(game.n_profiles):.3g}",
+                format_count(game.n_profiles),
                 cell(runs["milp"]),
                 cell(runs["cpsat"]),
                 cell(runs["enumerate"]) if "enumerate" in runs else "—",

@@ -206,8 +206,7 @@ class PairwiseGame:
 
     def describe(self) -> str:
         """One line: kind and size."""
-        profiles = self.n_profiles
-        shown = str(profiles) if profiles < 10**12 else f"{float(profiles):.3g}"
+        shown = format_count(self.n_profiles)
         return (
             f"{self.kind}, {self.n_players} players, {self.total_actions} actions, "
             f"{self.n_tables} payoff tables, {len(self.edges[0])} interacting pairs, "
@@ -532,6 +531,22 @@ class PairwiseGame:
         u, v, _, _ = self.edges
         graph.add_edges_from((self.players[a], self.players[b]) for a, b in zip(u, v, strict=True))
         return graph
+
+
+def format_count(count: int) -> str:
+    """An exact count in full up to 10^12, else as ``m.mme+k`` (for any size of int).
+
+    >>> format_count(4096), format_count(3**1000)
+    ('4096', '1.32e+477')
+    """
+    if count < 10**12:
+        return str(count)
+    digits = str(count)
+    mantissa = float(f"{digits[0]}.{digits[1:6]}")
+    exponent = len(digits) - 1
+    if round(mantissa, 2) >= 10:
+        mantissa, exponent = mantissa / 10, exponent + 1
+    return f"{mantissa:.2f}e+{exponent}"
 
 
 def _plain_table(table: Any) -> Any:

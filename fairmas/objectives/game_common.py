@@ -22,7 +22,7 @@ from fairmas.formulations.pairwise_game import (
     profile_from_model,
     social_optimum_model,
 )
-from fairmas.models.pairwise_game import PairwiseGame
+from fairmas.models.pairwise_game import PairwiseGame, format_count
 from fairmas.registry import Parameters
 from fairmas.result import Status
 from fairmas.solvers.game_enumeration import ENUMERATION_LIMIT
@@ -53,8 +53,7 @@ def profile_count(game: PairwiseGame) -> str:
         product = f"{sizes[0]}^{len(sizes)}"
     else:
         product = "·".join(map(str, sizes)) if len(sizes) <= 8 else "Π|A_i|"
-    total = game.n_profiles
-    return f"{product} = {total if total < 10**9 else format(float(total), '.3g')}"
+    return f"{product} = {format_count(game.n_profiles)}"
 
 
 def enumeration_fits(alternatives: str) -> Any:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fairmas.models.pairwise_game import PairwiseGame
+from fairmas.models.pairwise_game import PairwiseGame, format_count
 from fairmas.objectives.game_common import (
     GameProblem,
     enumeration_fits,
@@ -54,7 +54,9 @@ def report(problem: GameProblem, outcome: Outcome) -> Report:
             "max_regret": float(regrets.max(initial=0.0)),
             "players": game.n_players,
             "interacting_pairs": len(game.edges[0]),
-            "profiles": game.n_profiles if game.n_profiles < 2**53 else float(game.n_profiles),
+            "profiles": game.n_profiles
+            if game.n_profiles < 2**53
+            else format_count(game.n_profiles),
         },
     )
 
