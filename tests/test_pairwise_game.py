@@ -272,7 +272,7 @@ def test_sparse_game_structures_stay_sparse() -> None:
     assert (backward >= 0).all()
     assert game.deviation_payoffs(np.zeros(2000, dtype=np.int64)).size == 6000
     assert game.n_profiles == 3**2000
-    assert game.describe().endswith("2000 interacting pairs, 1.75e+954 profiles")
+    assert game.describe().endswith("4000 interacting pairs, 1.75e+954 profiles")
 
 
 def test_enumeration_time_limit_reports_partial_pass() -> None:
