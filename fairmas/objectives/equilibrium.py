@@ -190,13 +190,14 @@ def run_cpsat(problem: GameProblem, options: SolveOptions) -> Outcome:
     game, params = problem.game, problem.params
     budget = Budget(options)
 
-    def solve(sense: str, equilibrium: bool) -> Any:
+    def solve(sense: str, equilibrium: bool, hint: Any = None) -> Any:
         return cpsat_profile(
             game,
             sense,
             equilibrium=equilibrium,
             time_limit=budget.remaining,
             threads=options.threads,
+            hint=hint,
         )
 
     first = solve("max" if params.which == "best" else "min", True)
@@ -213,7 +214,7 @@ def run_cpsat(problem: GameProblem, options: SolveOptions) -> Outcome:
         return _no_equilibrium(game, first.status, optimum, notes)
     other = None
     if params.prices:
-        found = solve("min" if params.which == "best" else "max", True)
+        found = solve("min" if params.which == "best" else "max", True, first.profiles[0])
         other = found.profiles[0] if found.profiles else None
         statuses.append(found.status)
     search = _assemble(problem, first.profiles[0], other, optimum)
