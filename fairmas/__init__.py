@@ -4,7 +4,7 @@ Every objective is declared once as a Pyomo model and cross-checked against an
 independent combinatorial method on the same instance.
 
 >>> import fairmas
->>> "min_cut_partition" in fairmas.OBJECTIVES
+>>> {"min_cut_partition", "csg", "nash", "equilibrium"} <= set(fairmas.OBJECTIVES)
 True
 """
 
@@ -12,7 +12,9 @@ from fairmas.api import compare, compare_all, load, solve
 from fairmas.errors import FairmasError, InstanceError, MethodNotApplicableError, ParameterError
 from fairmas.models import (
     AllocationInstance,
+    CoalitionGame,
     MechanismInstance,
+    PairwiseGame,
     Propagation,
     TrustNetwork,
     WeightedGraph,
@@ -26,10 +28,12 @@ __version__ = "0.1.0"
 __all__ = [
     "OBJECTIVES",
     "AllocationInstance",
+    "CoalitionGame",
     "FairmasError",
     "InstanceError",
     "MechanismInstance",
     "MethodNotApplicableError",
+    "PairwiseGame",
     "ParameterError",
     "Propagation",
     "Result",

@@ -91,6 +91,9 @@ def _build_parser() -> argparse.ArgumentParser:
     add_solve_options(solve_parser)
     solve_parser.add_argument("--method", help="method (default: the fastest that applies)")
     solve_parser.add_argument("--verbose", action="store_true", help="show the solver log")
+    solve_parser.add_argument(
+        "--plot", metavar="FILE", help="draw the result to a PNG file (objectives that plot)"
+    )
 
     compare_parser = commands.add_parser(
         "compare", help="run every method of an objective and check that they agree"
@@ -199,14 +202,14 @@ def parse_params(pairs: Sequence[str]) -> dict[str, str]:
     return params
 
 
-def _check_out_path(out: str | None) -> None:
+def _check_out_path(out: str | None, option: str = "--out") -> None:
     if out is None:
         return
     target = Path(out)
     if target.is_dir():
-        raise ParameterError("--out", f"{out} is a directory; give a file name")
+        raise ParameterError(option, f"{out} is a directory; give a file name")
     if not target.parent.is_dir():
-        raise ParameterError("--out", f"directory {str(target.parent)!r} does not exist")
+        raise ParameterError(option, f"directory {str(target.parent)!r} does not exist")
 
 
 def _number(value: float | None) -> str:
@@ -294,8 +297,21 @@ def _print_comparison(console: Console, results: list[Result], header: str) -> N
 # ----------------------------------------------------------------------------- commands
 
 
+def _check_plot(args: argparse.Namespace) -> None:
+    if getattr(args, "plot", None) is None:
+        return
+    objective = get_objective(args.objective)
+    if objective.plot is None:
+        plotting = ", ".join(name for name, o in OBJECTIVES.items() if o.plot is not None)
+        raise ParameterError(
+            "--plot", f"objective {objective.name} draws no plot; objectives that do: {plotting}"
+        )
+    _check_out_path(args.plot, "--plot")
+
+
 def _solve_command(args: argparse.Namespace, console: Console) -> int:
     _check_out_path(args.out)
+    _check_plot(args)
     result = solve(
         load_instance(args.file, args.format),
         args.objective,
@@ -308,6 +324,8 @@ def _solve_command(args: argparse.Namespace, console: Console) -> int:
     )
     if args.out:
         write_text_atomic(args.out, result.to_json() + "\n")
+    if args.plot and result.value is not None:
+        get_objective(args.objective).plot(result, args.plot)
     if args.json:
         print(result.to_json())
     else:

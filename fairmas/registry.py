@@ -126,6 +126,9 @@ class Objective:
         ``solve`` runs the first one that applies.
     extra_kinds : tuple of str
         Further instance kinds ``prepare`` accepts besides ``kind``.
+    plot : callable or None
+        ``plot(result, path)`` draws a Result of this objective to a PNG file
+        (``fairmas solve --plot FILE``); None when the objective draws nothing.
     """
 
     name: str
@@ -137,6 +140,7 @@ class Objective:
     report: Callable[[Any, Outcome], Report]
     methods: dict[str, Method] = field(default_factory=dict)
     extra_kinds: tuple[str, ...] = ()
+    plot: Callable[[Any, Any], None] | None = None
 
     @property
     def kinds(self) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ from fairmas.models.coalition_game import CoalitionGame
 from fairmas.models.io import read_document, write_document
 from fairmas.models.mechanism import MechanismInstance
 from fairmas.models.odpip import read_odpip, write_odpip
+from fairmas.models.pairwise_game import PairwiseGame
 from fairmas.models.trust_network import Propagation, TrustNetwork
 from fairmas.models.weighted_graph import WeightedGraph
 
@@ -41,6 +42,7 @@ and a pydantic ``document_model``."""
 INSTANCE_KINDS[CoalitionGame.kind] = CoalitionGame
 INSTANCE_KINDS[AllocationInstance.kind] = AllocationInstance
 INSTANCE_KINDS[MechanismInstance.kind] = MechanismInstance
+INSTANCE_KINDS[PairwiseGame.kind] = PairwiseGame
 
 
 def instance_from_document(data: dict[str, Any], source: str = "<python>") -> Instance:
@@ -111,6 +113,7 @@ __all__ = [
     "CoalitionGame",
     "Instance",
     "MechanismInstance",
+    "PairwiseGame",
     "Propagation",
     "TrustNetwork",
     "WeightedGraph",

@@ -5,13 +5,29 @@ solution is reported, and the registered methods.
 """
 
 from fairmas.objectives import (
+    alignment,
     csg,
+    equilibrium,
     leximin,
     max_min,
     min_cut_partition,
     min_gap,
     nash,
+    q_learning,
+    social_optimum,
     welfare,
 )
 
-__all__ = ["csg", "leximin", "max_min", "min_cut_partition", "min_gap", "nash", "welfare"]
+__all__ = [
+    "alignment",
+    "csg",
+    "equilibrium",
+    "leximin",
+    "max_min",
+    "min_cut_partition",
+    "min_gap",
+    "nash",
+    "q_learning",
+    "social_optimum",
+    "welfare",
+]

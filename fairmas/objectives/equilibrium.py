@@ -1,0 +1,294 @@
+"""Objective ``equilibrium``: pure Nash equilibria of a pairwise-utility game.
+
+A profile a is a pure Nash equilibrium when no player gains by deviating
+alone: U_i(a) ≥ U_i(a', a_−i) for every i and a'. The objective returns the
+best equilibrium (maximum welfare; ``which=worst`` for the minimum), with
+status ``infeasible`` when the game has no pure equilibrium, and reports:
+
+- the best and the worst equilibrium welfare and the social optimum W*;
+- the price of anarchy PoA = W* / W(worst equilibrium) (Koutsoupias and
+  Papadimitriou 1999) and the price of stability PoS = W* / W(best
+  equilibrium) (Anshelevich et al. 2004), for positive welfare. When all
+  welfare is negative (a cost C = −W, as in routing games) they are the cost
+  ratios C(worst)/C* and C(best)/C*; with zero or mixed-sign welfare they are
+  None, with the reason in ``price_of_anarchy_note``. The differences
+  W* − W(worst) and W* − W(best) are always reported;
+- with ``all_equilibria=true``, up to ``limit`` equilibria (the MILP lists
+  them from the best down by no-good cuts; CP-SAT by enumerating solutions).
+
+Methods, in order of preference: ``cpsat`` (best responses as half-reified
+constraints, which CP-SAT propagates well: the fastest on our benchmarks),
+``milp`` (local-marginal welfare; best responses as indicator rows with the
+tightest big-M, or with ``best_response=product`` as exact rows on the pair
+products) and ``enumerate``.
+
+References
+----------
+E. Koutsoupias, C. Papadimitriou, "Worst-case equilibria", STACS 1999.
+E. Anshelevich et al., "The price of stability for network design with fair
+cost allocation", FOCS 2004.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import Field
+
+from fairmas.models.pairwise_game import PairwiseGame
+from fairmas.objectives.game_common import (
+    Budget,
+    GameProblem,
+    combined_status,
+    enumeration_fits,
+    milp_equilibria,
+    milp_social_optimum,
+    named,
+    prepare_game,
+    welfare_ratio,
+)
+from fairmas.registry import Objective, Outcome, Parameters, Report, method, register_objective
+from fairmas.result import Status
+from fairmas.solvers import game_enumeration
+from fairmas.solvers.game_cpsat import cpsat_all_equilibria, cpsat_profile
+from fairmas.solvers.options import SolveOptions
+
+
+class EquilibriumParameters(Parameters):
+    """Parameters of ``equilibrium``."""
+
+    which: Literal["best", "worst"] = "best"
+    """Return the equilibrium of maximum (``best``) or minimum (``worst``) welfare."""
+    prices: bool = True
+    """Also find the other extreme and the social optimum: PoA and PoS."""
+    all_equilibria: bool = False
+    """List the pure equilibria (up to ``limit``)."""
+    limit: Annotated[int, Field(ge=1, le=100_000)] = 100
+    """Most equilibria listed with ``all_equilibria``."""
+    best_response: Literal["indicator", "product"] = "indicator"
+    """How the MILP writes best responses (see ``add_best_responses``)."""
+
+
+@dataclass
+class EquilibriumSearch:
+    """A method's raw findings (profiles as action-index arrays)."""
+
+    chosen: np.ndarray
+    best: np.ndarray | None = None
+    worst: np.ndarray | None = None
+    optimum: np.ndarray | None = None
+    equilibria: list[np.ndarray] | None = None
+    complete: bool = False
+    count: int | None = None
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+def _prices(game: PairwiseGame, best: Any, worst: Any, optimum: Any) -> dict[str, Any]:
+    """Best/worst welfare, social optimum, PoA and PoS, recomputed from the profiles."""
+    details: dict[str, Any] = {}
+    if best is not None:
+        details["best_equilibrium_welfare"] = game.welfare(best)
+    if worst is not None:
+        details["worst_equilibrium_welfare"] = game.welfare(worst)
+    if optimum is None:
+        return details
+    opt = game.welfare(optimum)
+    details["social_optimum"] = opt
+    details["optimum_profile"] = game.profile_names(optimum)
+    if best is None or worst is None:
+        return details
+    poa, why_poa = welfare_ratio(opt, details["worst_equilibrium_welfare"], "price of anarchy")
+    pos, why_pos = welfare_ratio(opt, details["best_equilibrium_welfare"], "price of stability")
+    details["price_of_anarchy"] = poa
+    details["price_of_stability"] = pos
+    details["anarchy_loss"] = opt - details["worst_equilibrium_welfare"]
+    details["stability_loss"] = opt - details["best_equilibrium_welfare"]
+    for key, why in (("price_of_anarchy_note", why_poa), ("price_of_stability_note", why_pos)):
+        if why:
+            details[key] = why
+    return details
+
+
+def report(problem: GameProblem, outcome: Outcome) -> Report:
+    """Welfare of the chosen equilibrium, the prices, and the listed equilibria, all verified."""
+    game = problem.game
+    found: EquilibriumSearch = outcome.solution
+    shown = [p for p in (found.chosen, found.best, found.worst) if p is not None]
+    shown += found.equilibria or []
+    details: dict[str, Any] = {
+        "which": problem.params.which,
+        "pure_equilibrium_exists": True,
+        "utilities": dict(zip(game.players, game.utilities(found.chosen).tolist(), strict=True)),
+        "verified": all(game.is_equilibrium(p) for p in shown),
+        **_prices(game, found.best, found.worst, found.optimum),
+    }
+    if found.equilibria is not None:
+        details["equilibria"] = [
+            {"profile": game.profile_names(p), "welfare": game.welfare(p)} for p in found.equilibria
+        ]
+        details["all_listed"] = found.complete
+    if found.count is not None:
+        details["n_equilibria"] = found.count
+    details.update(found.notes)
+    return Report(
+        value=game.welfare(found.chosen), solution=named(game, found.chosen), details=details
+    )
+
+
+def _no_equilibrium(
+    game: PairwiseGame, status: Status, optimum: np.ndarray | None, notes: dict[str, Any]
+) -> Outcome:
+    proven = status is Status.INFEASIBLE
+    details: dict[str, Any] = {
+        "pure_equilibrium_exists": False if proven else None,
+        "reason": "no pure Nash equilibrium exists"
+        if proven
+        else f"no pure Nash equilibrium found ({status})",
+        "price_of_anarchy": None,
+        "price_of_stability": None,
+        **notes,
+    }
+    if optimum is not None:
+        details["social_optimum"] = game.welfare(optimum)
+        details["optimum_profile"] = game.profile_names(optimum)
+    return Outcome(status, None, None, details)
+
+
+EQUILIBRIUM = register_objective(
+    Objective(
+        name="equilibrium",
+        kind=PairwiseGame.kind,
+        summary="best (or worst) pure Nash equilibrium; price of anarchy and of stability",
+        sense="max",
+        parameters=EquilibriumParameters,
+        prepare=prepare_game,
+        report=report,
+    )
+)
+
+
+def _assemble(
+    problem: GameProblem,
+    chosen: np.ndarray,
+    other: np.ndarray | None,
+    optimum: np.ndarray | None,
+) -> EquilibriumSearch:
+    best, worst = (chosen, other) if problem.params.which == "best" else (other, chosen)
+    return EquilibriumSearch(chosen=chosen, best=best, worst=worst, optimum=optimum)
+
+
+@method(
+    EQUILIBRIUM,
+    "cpsat",
+    exact=True,
+    summary="OR-Tools CP-SAT: half-reified best responses; solution enumeration to list all",
+)
+def run_cpsat(problem: GameProblem, options: SolveOptions) -> Outcome:
+    """Extreme equilibria, social optimum and (optionally) all equilibria with CP-SAT."""
+    game, params = problem.game, problem.params
+    budget = Budget(options)
+
+    def solve(sense: str, equilibrium: bool, hint: Any = None) -> Any:
+        return cpsat_profile(
+            game,
+            sense,
+            equilibrium=equilibrium,
+            time_limit=budget.remaining,
+            threads=options.threads,
+            hint=hint,
+        )
+
+    first = solve("max" if params.which == "best" else "min", True)
+    notes: dict[str, Any] = {"scale": first.scaling.factor, "scale_exact": first.scaling.exact}
+    if first.message:
+        notes["error"] = first.message
+    statuses = [first.status]
+    optimum = None
+    if params.prices:
+        found = solve("max", False)
+        optimum = found.profiles[0] if found.profiles else None
+        statuses.append(found.status)
+    if not first.profiles:
+        return _no_equilibrium(game, first.status, optimum, notes)
+    other = None
+    if params.prices:
+        found = solve("min" if params.which == "best" else "max", True, first.profiles[0])
+        other = found.profiles[0] if found.profiles else None
+        statuses.append(found.status)
+    search = _assemble(problem, first.profiles[0], other, optimum)
+    search.notes = notes
+    if params.all_equilibria:
+        listing = cpsat_all_equilibria(game, params.limit, budget.remaining)
+        search.equilibria, search.complete = listing.profiles, listing.complete
+        if listing.complete:
+            search.count = len(listing.profiles)
+        statuses.append(Status.OPTIMAL if listing.status is Status.FEASIBLE else listing.status)
+    return Outcome(combined_status(*statuses), search, first.bound, {})
+
+
+@method(
+    EQUILIBRIUM,
+    "milp",
+    exact=True,
+    summary="Pyomo MILP on HiGHS: best-response rows (tight big-M or product form); no-good cuts",
+)
+def run_milp(problem: GameProblem, options: SolveOptions) -> Outcome:
+    """Extreme equilibria by MILP; the social optimum by the MILP of ``social_optimum``."""
+    game, params = problem.game, problem.params
+    budget = Budget(options)
+    limit = params.limit if params.all_equilibria else 1
+    form = params.best_response
+    listed, first, complete = milp_equilibria(game, params.which, limit, budget, form)
+    statuses = [first.status]
+    details: dict[str, Any] = {"error": first.message} if first.message else {}
+    optimum = None
+    if params.prices:
+        found = milp_social_optimum(game, budget.for_next_solve())
+        optimum, statuses = found.profile, [*statuses, found.status]
+    if first.profile is None:
+        status = first.status if first.status is not Status.OPTIMAL else Status.ERROR
+        return _no_equilibrium(game, status, optimum, details)
+    other = None
+    if params.prices:
+        flip = "worst" if params.which == "best" else "best"
+        others, found, _ = milp_equilibria(game, flip, 1, budget, form)
+        other, statuses = (others[0] if others else None), [*statuses, found.status]
+    search = _assemble(problem, first.profile, other, optimum)
+    if params.all_equilibria:
+        search.equilibria, search.complete = listed, complete
+    return Outcome(combined_status(*statuses), search, first.bound, details)
+
+
+@method(
+    EQUILIBRIUM,
+    "enumerate",
+    exact=True,
+    summary="every profile, compiled (small games: at most 10^7 profiles); counts equilibria",
+    applies=enumeration_fits("method milp or cpsat"),
+    warm_up=game_enumeration.compile_kernels,
+)
+def run_enumerate(problem: GameProblem, options: SolveOptions) -> Outcome:
+    """One pass over all profiles."""
+    game, params = problem.game, problem.params
+    limit = params.limit if params.all_equilibria else 0
+    found = game_enumeration.enumerate_profiles(game, limit, options.time_limit)
+    status = Status.OPTIMAL if found.complete else Status.MAX_TIME_LIMIT
+    notes = {"visited_profiles": found.visited, "n_equilibria": found.n_equilibria}
+    if found.best_equilibrium is None:
+        if status is Status.OPTIMAL:
+            status = Status.INFEASIBLE
+        optimum = found.optimum if params.prices else None
+        return _no_equilibrium(game, status, optimum, notes)
+    chosen = found.best_equilibrium if params.which == "best" else found.worst_equilibrium
+    other = found.worst_equilibrium if params.which == "best" else found.best_equilibrium
+    search = _assemble(
+        problem, chosen, other if params.prices else None, found.optimum if params.prices else None
+    )
+    search.count = found.n_equilibria if found.complete else None
+    if params.all_equilibria:
+        search.equilibria = found.equilibria
+        search.complete = found.complete and found.n_equilibria <= params.limit
+    search.notes = {"visited_profiles": found.visited}
+    return Outcome(status, search, None, {})

@@ -1,0 +1,184 @@
+"""What the objectives of pairwise-utility games share: the problem, time budget, solver glue.
+
+The objectives ``social_optimum``, ``equilibrium``, ``alignment`` and
+``q_learning`` read a :class:`~fairmas.models.pairwise_game.PairwiseGame`; their
+methods call the MILP (:mod:`fairmas.formulations.pairwise_game` on HiGHS), CP-SAT
+(:mod:`fairmas.solvers.game_cpsat`) or the compiled enumeration
+(:mod:`fairmas.solvers.game_enumeration`) through the helpers here.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pyomo.environ as pyo
+
+from fairmas.formulations.pairwise_game import (
+    equilibrium_model,
+    exclude_profile,
+    profile_from_model,
+    social_optimum_model,
+)
+from fairmas.models.pairwise_game import PairwiseGame, format_count
+from fairmas.registry import Parameters
+from fairmas.result import Status
+from fairmas.solvers.game_enumeration import ENUMERATION_LIMIT
+from fairmas.solvers.highs import solve_model
+from fairmas.solvers.options import SolveOptions
+
+WELFARE_RTOL = 1e-6
+"""Profiles within ``WELFARE_RTOL * max(1, |W*|)`` of the social optimum W* count as optimal."""
+
+
+@dataclass(frozen=True)
+class GameProblem:
+    """What every method of a game objective works on: the game and the parameters."""
+
+    game: PairwiseGame
+    params: Any
+
+
+def prepare_game(game: PairwiseGame, params: Parameters) -> GameProblem:
+    """Nothing to precompute beyond the game's own cached index arrays."""
+    return GameProblem(game=game, params=params)
+
+
+def profile_count(game: PairwiseGame) -> str:
+    """Π|A_i| written as a product and, when large, in scientific notation."""
+    sizes = game.n_actions.tolist()
+    if len(set(sizes)) == 1:
+        product = f"{sizes[0]}^{len(sizes)}"
+    else:
+        product = "·".join(map(str, sizes)) if len(sizes) <= 8 else "Π|A_i|"
+    return f"{product} = {format_count(game.n_profiles)}"
+
+
+def enumeration_fits(alternatives: str) -> Any:
+    """An ``applies`` check: at most :data:`ENUMERATION_LIMIT` profiles."""
+
+    def applies(problem: GameProblem) -> str | None:
+        if problem.game.n_profiles <= ENUMERATION_LIMIT:
+            return None
+        return (
+            f"the game has {profile_count(problem.game)} profiles, more than the "
+            f"enumeration limit of 10^7; use {alternatives}"
+        )
+
+    return applies
+
+
+def named(game: PairwiseGame, profile: np.ndarray) -> dict[str, Any]:
+    """``{"profile": {player: action}}``."""
+    return {"profile": game.profile_names(profile)}
+
+
+class Budget:
+    """A method's time limit shared by its successive solves."""
+
+    def __init__(self, options: SolveOptions) -> None:
+        self.options = options
+        self.started = time.perf_counter()
+
+    @property
+    def remaining(self) -> float | None:
+        """Seconds left (None without a limit)."""
+        if self.options.time_limit is None:
+            return None
+        return self.options.time_limit - (time.perf_counter() - self.started)
+
+    @property
+    def exhausted(self) -> bool:
+        """Whether the time limit has passed."""
+        left = self.remaining
+        return left is not None and left <= 0
+
+    def for_next_solve(self) -> SolveOptions:
+        """The options with the time that is left (at least 10 ms)."""
+        left = self.remaining
+        if left is None:
+            return self.options
+        return replace(self.options, time_limit=max(left, 0.01))
+
+
+@dataclass
+class ProfileSearch:
+    """One solve for a single best profile: status, profile (or None), proven bound."""
+
+    status: Status
+    profile: np.ndarray | None
+    bound: float | None = None
+    message: str = ""
+
+
+def solve_profile_model(
+    model: pyo.ConcreteModel, game: PairwiseGame, options: SolveOptions
+) -> ProfileSearch:
+    """Solve a profile MILP with HiGHS and decode the profile."""
+    solved = solve_model(model, options)
+    profile = profile_from_model(model, game) if solved.has_solution else None
+    return ProfileSearch(solved.status, profile, solved.bound, solved.message)
+
+
+def milp_social_optimum(game: PairwiseGame, options: SolveOptions) -> ProfileSearch:
+    """The social optimum by the MILP."""
+    return solve_profile_model(social_optimum_model(game), game, options)
+
+
+def milp_equilibria(
+    game: PairwiseGame, which: str, limit: int, budget: Budget, form: str = "indicator"
+) -> tuple[list[np.ndarray], ProfileSearch, bool]:
+    """Equilibria from best (or worst) welfare on, by repeated solves with no-good cuts.
+
+    Returns the profiles found (at most ``limit``), the first solve (whose
+    bound is the proven bound on the extreme welfare) and whether the list is
+    complete (the last solve proved no further equilibrium exists).
+    """
+    model = equilibrium_model(game, which, form)
+    first = solve_profile_model(model, game, budget.for_next_solve())
+    found = [] if first.profile is None else [first.profile]
+    complete = first.status is Status.INFEASIBLE
+    last = first
+    while last.profile is not None and last.status is Status.OPTIMAL and len(found) < limit:
+        if budget.exhausted:
+            break
+        exclude_profile(model, game, last.profile)
+        last = solve_profile_model(model, game, budget.for_next_solve())
+        if last.profile is not None:
+            found.append(last.profile)
+        complete = last.status is Status.INFEASIBLE
+    return found, first, complete
+
+
+def combined_status(*statuses: Status) -> Status:
+    """The status of several solves: an error or a time limit wins over optimal."""
+    for worst in (Status.ERROR, Status.MAX_TIME_LIMIT, Status.FEASIBLE):
+        if worst in statuses:
+            return worst
+    return Status.OPTIMAL
+
+
+def welfare_ratio(optimum: float, other: float, what: str) -> tuple[float | None, str]:
+    """The ratio ≥ 1 of the social optimum to another welfare, or None and why.
+
+    With positive welfare it is ``optimum / other`` (the welfare-maximization
+    convention). When both are negative, welfare is a cost C = −W and the
+    ratio is ``C(other) / C(optimum) = other / optimum`` (the cost-minimization
+    convention of routing games, Roughgarden and Tardos 2002); the note then
+    says so. With a zero or mixed-sign welfare the ratio is undefined.
+
+    >>> welfare_ratio(10.0, 5.0, "price of anarchy")
+    (2.0, '')
+    >>> welfare_ratio(-80.0, -100.0, "price of anarchy")
+    (1.25, 'price of anarchy as a ratio of costs (welfare is negative)')
+    >>> welfare_ratio(10.0, 0.0, "price of anarchy")[1]
+    'price of anarchy undefined: it needs welfare of one strict sign (got 10 and 0)'
+    """
+    if optimum > 0 and other > 0:
+        return optimum / other, ""
+    if optimum < 0 and other < 0:
+        return other / optimum, f"{what} as a ratio of costs (welfare is negative)"
+    got = f"got {optimum:.10g} and {other:.10g}"
+    return None, f"{what} undefined: it needs welfare of one strict sign ({got})"

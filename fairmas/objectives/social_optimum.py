@@ -1,0 +1,122 @@
+"""Objective ``social_optimum``: the pure profile of maximum welfare of a pairwise-utility game.
+
+max_a W(a) = Σ_i U_i(a) = Σ_i Σ_{j≠i} u_ij(a_i, a_j) (seed 000, section 4.1.1).
+It is the benchmark against which equilibria (price of anarchy) and learners
+are measured, and the target of ``alignment``. In general NP-hard (MAP
+inference in a pairwise Markov random field).
+
+Methods, in order of preference:
+
+``milp``
+    Pyomo MILP on HiGHS; products linearized on interacting pairs only, by the
+    local marginal polytope (:mod:`fairmas.formulations.pairwise_game`).
+``cpsat``
+    OR-Tools CP-SAT on integer-scaled payoffs (:mod:`fairmas.solvers.game_cpsat`).
+``enumerate``
+    Every profile, compiled (at most 10^7 profiles).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fairmas.models.pairwise_game import PairwiseGame, format_count
+from fairmas.objectives.game_common import (
+    GameProblem,
+    enumeration_fits,
+    milp_social_optimum,
+    named,
+    prepare_game,
+)
+from fairmas.registry import Objective, Outcome, Parameters, Report, method, register_objective
+from fairmas.result import Status
+from fairmas.solvers import game_enumeration
+from fairmas.solvers.game_cpsat import cpsat_profile
+from fairmas.solvers.options import SolveOptions
+
+
+class SocialOptimumParameters(Parameters):
+    """``social_optimum`` has no parameters."""
+
+
+def report(problem: GameProblem, outcome: Outcome) -> Report:
+    """Welfare recomputed from the profile, each player's utility, and whether it is stable."""
+    game = problem.game
+    profile = np.asarray(outcome.solution)
+    utilities = game.utilities(profile)
+    regrets = game.regrets(profile)
+    return Report(
+        value=float(utilities.sum()),
+        solution=named(game, profile),
+        details={
+            "utilities": dict(zip(game.players, utilities.tolist(), strict=True)),
+            "is_equilibrium": bool((regrets <= game.tolerance).all()),
+            "max_regret": float(regrets.max(initial=0.0)),
+            "players": game.n_players,
+            "interacting_pairs": len(game.edges[0]),
+            "profiles": game.n_profiles
+            if game.n_profiles < 2**53
+            else format_count(game.n_profiles),
+        },
+    )
+
+
+SOCIAL_OPTIMUM = register_objective(
+    Objective(
+        name="social_optimum",
+        kind=PairwiseGame.kind,
+        summary="pure profile of maximum social welfare Σ_i U_i of a pairwise-utility game",
+        sense="max",
+        parameters=SocialOptimumParameters,
+        prepare=prepare_game,
+        report=report,
+    )
+)
+
+
+@method(
+    SOCIAL_OPTIMUM,
+    "milp",
+    exact=True,
+    summary="Pyomo MILP on HiGHS, local-marginal linearization on interacting pairs",
+)
+def run_milp(problem: GameProblem, options: SolveOptions) -> Outcome:
+    """max Σ_e W_e · z_e over the local marginal polytope with binary y."""
+    found = milp_social_optimum(problem.game, options)
+    details = {"error": found.message} if found.message else {}
+    return Outcome(found.status, found.profile, found.bound, details)
+
+
+@method(
+    SOCIAL_OPTIMUM,
+    "cpsat",
+    exact=True,
+    summary="OR-Tools CP-SAT on integer-scaled payoffs",
+)
+def run_cpsat(problem: GameProblem, options: SolveOptions) -> Outcome:
+    """The same model as Booleans for CP-SAT."""
+    found = cpsat_profile(
+        problem.game, "max", time_limit=options.time_limit, threads=options.threads
+    )
+    details = {"scale": found.scaling.factor, "scale_exact": found.scaling.exact}
+    if found.message:
+        details["error"] = found.message
+    profile = found.profiles[0] if found.profiles else None
+    return Outcome(found.status, profile, found.bound, details)
+
+
+@method(
+    SOCIAL_OPTIMUM,
+    "enumerate",
+    exact=True,
+    summary="every profile, compiled (small games: at most 10^7 profiles)",
+    applies=enumeration_fits("method milp or cpsat"),
+    warm_up=game_enumeration.compile_kernels,
+)
+def run_enumerate(problem: GameProblem, options: SolveOptions) -> Outcome:
+    """Visit every profile."""
+    found = game_enumeration.enumerate_profiles(
+        problem.game, time_limit=options.time_limit, equilibria=False
+    )
+    status = Status.OPTIMAL if found.complete else Status.MAX_TIME_LIMIT
+    return Outcome(status, found.optimum, None, {"visited_profiles": found.visited})

@@ -1,0 +1,60 @@
+"""PNG plots of results (matplotlib, Agg backend: no display needed).
+
+Examples
+--------
+>>> import tempfile, os
+>>> from fairmas.result import Result, Status
+>>> curve = {"episode": [10, 20], "welfare": [2.0, 5.5]}
+>>> result = Result("q_learning", "independent", Status.FEASIBLE, 6.0, None, None, 0.1,
+...                 {"profile": {}}, {"learning_curve": curve, "social_optimum": 6.0})
+>>> with tempfile.TemporaryDirectory() as folder:
+...     path = os.path.join(folder, "curve.png")
+...     plot_learning_curve(result, path)
+...     open(path, "rb").read(4)
+b'\\x89PNG'
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from fairmas.result import Result
+
+
+def plot_learning_curve(result: Result, path: str | os.PathLike[str]) -> None:
+    """Draw ``details["learning_curve"]`` (welfare per episode) to a PNG, atomically.
+
+    The social optimum, when known, is drawn as a dashed line. The file is
+    written to a temporary name in the same directory and then renamed, so
+    ``path`` is either the complete image or untouched.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    curve = result.details["learning_curve"]
+    figure = Figure(figsize=(7, 4), dpi=100)
+    axes = figure.add_subplot()
+    label = f"mean welfare per episode ({result.details.get('reward', '')} rewards)"
+    axes.plot(curve["episode"], curve["welfare"], label=label.replace(" ()", ""))
+    optimum = result.details.get("social_optimum")
+    if optimum is not None:
+        axes.axhline(optimum, linestyle="--", color="black", label="social optimum")
+    axes.set_xlabel("episode")
+    axes.set_ylabel("social welfare W(a)")
+    axes.set_title(f"{result.objective} · {result.method}")
+    axes.legend(loc="lower right")
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    target = Path(path)
+    handle, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".png", dir=target.parent)
+    os.close(handle)
+    try:
+        figure.savefig(tmp_name, format="png")
+        os.replace(tmp_name, target)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
