@@ -7,6 +7,9 @@ inference in a pairwise Markov random field).
 
 Methods, in order of preference:
 
+``toulbar2``
+    The game as a weighted CSP (cost function network) solved by toulbar2's
+    hybrid best-first branch and bound (:mod:`fairmas.solvers.game_toulbar2`).
 ``milp``
     Pyomo MILP on HiGHS; products linearized on interacting pairs only, by the
     local marginal polytope (:mod:`fairmas.formulations.pairwise_game`).
@@ -32,6 +35,7 @@ from fairmas.registry import Objective, Outcome, Parameters, Report, method, reg
 from fairmas.result import Status
 from fairmas.solvers import game_enumeration
 from fairmas.solvers.game_cpsat import cpsat_profile
+from fairmas.solvers.game_toulbar2 import toulbar2_social_optimum
 from fairmas.solvers.options import SolveOptions
 
 
@@ -72,6 +76,23 @@ SOCIAL_OPTIMUM = register_objective(
         report=report,
     )
 )
+
+
+@method(
+    SOCIAL_OPTIMUM,
+    "toulbar2",
+    exact=True,
+    summary="toulbar2 branch and bound on the game as a cost function network (MRF MAP)",
+)
+def run_toulbar2(problem: GameProblem, options: SolveOptions) -> Outcome:
+    """One cost function per interacting pair: max W_e − W_e(a, b)."""
+    found = toulbar2_social_optimum(problem.game, time_limit=options.time_limit)
+    details = {
+        "scale": found.scaling.factor,
+        "scale_exact": found.scaling.exact,
+        "search_nodes": found.nodes,
+    }
+    return Outcome(found.status, found.profile, found.bound, details)
 
 
 @method(
