@@ -43,7 +43,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -63,8 +63,10 @@ from fairmas.solvers import csg_exact
 from fairmas.solvers.csg_exact import CsgSolution, dp_solve, idp_ip_solve
 from fairmas.solvers.csg_uct import GraphOracle, TableOracle, csg_uct
 from fairmas.solvers.highs import solve_model
+from fairmas.solvers.kcut import canonical_labels
 from fairmas.solvers.multicut import solve_graph_game
 from fairmas.solvers.options import SolveOptions
+from fairmas.solvers.stability import check_stability
 from fairmas.solvers.yeh_dp import labels_from_masks
 
 DEFAULT_UCT_ITERATIONS = 2000
@@ -89,11 +91,37 @@ class CsgProblem:
     game: CoalitionGame
     relation: str | None
     params: CsgParameters
+    checked: dict[bytes, dict[str, Any]] = field(default_factory=dict, repr=False)
+    """Stability details by structure, so that methods agreeing on one are checked once."""
 
     @property
     def n(self) -> int:
         """Number of agents."""
         return self.game.n_agents
+
+    def stability_of(self, labels: np.ndarray) -> dict[str, Any]:
+        """Utilities, individual rationality and stability of a structure (graph games).
+
+        Stability (DESIGN.md section 2) is defined through individual utilities
+        u_i = Σ_{j∈C(i)} w_ij, i.e. for graph games; a table game says what a
+        coalition is worth, not how its members share it, so there
+        ``details.stable`` is None with the reason.
+        """
+        if self.game.graph is None:
+            return {
+                "stable": None,
+                "blocking_coalition": None,
+                "stability_search": {
+                    "method": None,
+                    "status": "not defined for table games: individual utilities need the "
+                    "pair weights of a graph game",
+                },
+            }
+        key = canonical_labels(labels).tobytes()
+        if key not in self.checked:
+            report = check_stability(self.game.graph, canonical_labels(labels))
+            self.checked[key] = report.as_details(self.game.agents)
+        return self.checked[key]
 
 
 def prepare(instance: CoalitionGame | TrustNetwork, params: CsgParameters) -> CsgProblem:
@@ -110,7 +138,7 @@ def prepare(instance: CoalitionGame | TrustNetwork, params: CsgParameters) -> Cs
 
 
 def report(problem: CsgProblem, outcome: Outcome) -> Report:
-    """Welfare recomputed from the labels, coalitions by name."""
+    """Welfare recomputed from the labels, coalitions by name, and stability (graph games)."""
     labels = np.asarray(outcome.solution)
     game = problem.game
     details: dict[str, Any] = {
@@ -119,6 +147,7 @@ def report(problem: CsgProblem, outcome: Outcome) -> Report:
     }
     if problem.relation is not None:
         details["relation"] = problem.relation
+    details.update(problem.stability_of(labels))
     return Report(
         value=game.welfare(labels),
         solution={"coalitions": game.coalitions(labels)},
