@@ -70,10 +70,13 @@ LEXIMIN = register_objective(
     exact=True,
     summary="max-min LP per level, saturated agents fixed by their duals (divisible goods)",
     applies=needs_divisible,
+    constraints=True,
 )
 def run_saturation(problem: AllocationProblem, options: SolveOptions) -> Outcome:
     """Leximin by saturation, one warm LP re-solve per level."""
-    return as_outcome(leximin_by_saturation(problem.instance, options))
+    return as_outcome(
+        leximin_by_saturation(problem.instance, options, extend=problem.constraints.apply)
+    )
 
 
 @method(
@@ -81,10 +84,13 @@ def run_saturation(problem: AllocationProblem, options: SolveOptions) -> Outcome
     "ordered_outcomes",
     exact=True,
     summary="sums of the k smallest outcomes maximized in turn (LP or MILP; any goods)",
+    constraints=True,
 )
 def run_ordered_outcomes(problem: AllocationProblem, options: SolveOptions) -> Outcome:
     """Leximin by ordered outcomes, n LP/MILP solves."""
-    return as_outcome(leximin_by_ordered_outcomes(problem.instance, options))
+    return as_outcome(
+        leximin_by_ordered_outcomes(problem.instance, options, extend=problem.constraints.apply)
+    )
 
 
 @method(

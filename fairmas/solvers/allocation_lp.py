@@ -15,7 +15,12 @@ v_i(x)/w_i) is computed two ways that share nothing but the max-min model:
   goods no agent need be saturated after a level (two agents, one good), so
   this is the MILP method.
 
-Both modify one HiGHS model in place between levels (warm re-solves).
+Both modify one HiGHS model in place between levels (warm re-solves). Both take
+``extend(model)``, called on the max-min model right after it is built (plug-in
+constraints, :mod:`fairmas.constraints`): the levels are then those of the
+constrained problem. Saturation stays valid under extra linear rows (the floor
+duals still sum to 1, complementary slackness still holds), but not under
+integer variables a plug-in may add: it then ends with ``error``.
 
 References
 ----------
@@ -30,6 +35,7 @@ weighted averaging objective", EJOR 148 (2003).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import highspy
@@ -102,8 +108,14 @@ def _outcome_details(outcome: LinearOutcome) -> dict[str, object]:
     return details
 
 
-def leximin_by_saturation(instance: AllocationInstance, options: SolveOptions) -> AllocationSolve:
+def leximin_by_saturation(
+    instance: AllocationInstance,
+    options: SolveOptions,
+    extend: Callable[[pyo.ConcreteModel], None] | None = None,
+) -> AllocationSolve:
     """Leximin with divisible goods: a max-min LP per level, saturated agents found by duals.
+
+    ``extend(model)`` adds components to the max-min model before it is compiled.
 
     Examples
     --------
@@ -115,7 +127,19 @@ def leximin_by_saturation(instance: AllocationInstance, options: SolveOptions) -
     """
     n, m = instance.n_agents, instance.n_resources
     model = build_max_min_model(instance)
+    if extend is not None:
+        extend(model)
     compiled = CompiledModel(model)
+    if compiled.is_mip:
+        return AllocationSolve(
+            Status.ERROR,
+            None,
+            None,
+            {
+                "error": "the added constraints make the model a MILP; saturation needs LPs "
+                "(use ordered_outcomes)"
+            },
+        )
     t_col = compiled.column_of(model.t)
     floor_rows = compiled.rows_of([model.floor[i] for i in range(n)])
     cols = x_columns(compiled, model, n, m)
@@ -181,9 +205,13 @@ def _stopped(
 
 
 def leximin_by_ordered_outcomes(
-    instance: AllocationInstance, options: SolveOptions
+    instance: AllocationInstance,
+    options: SolveOptions,
+    extend: Callable[[pyo.ConcreteModel], None] | None = None,
 ) -> AllocationSolve:
     """Leximin for any goods: lexicographically maximize the sums of the k smallest outcomes.
+
+    ``extend(model)`` adds components to the max-min model before it is compiled.
 
     Examples
     --------
@@ -194,6 +222,8 @@ def leximin_by_ordered_outcomes(
     """
     n, m = instance.n_agents, instance.n_resources
     model = build_max_min_model(instance)
+    if extend is not None:
+        extend(model)
     compiled = CompiledModel(model)
     highs = compiled.highs
     t_col = compiled.column_of(model.t)
