@@ -159,9 +159,7 @@ def as_constraint(
     """
     if not callable(function):
         raise TypeError(f"is not callable (a {type(function).__name__})")
-    name = name or getattr(function, "__name__", None)
-    if not isinstance(name, str) or not name.isidentifier():
-        raise TypeError("has no usable __name__; register it with a name")
+    name = name or getattr(function, "__name__", None) or type(function).__name__
     kinds = _names_attribute(function, "kinds")
     objectives = _names_attribute(function, "objectives")
     parameters = getattr(function, "parameters", None)
@@ -469,6 +467,8 @@ def _validated_params(found: Constraint, spec: ConstraintSpec) -> dict[str, Any]
                 raise spec_error(
                     spec, f"unknown parameter of constraint {found.name}; known: {known}", key
                 ) from None
+            if error["type"] == "missing":
+                raise spec_error(spec, "required parameter is missing", key) from None
             message = str(error["msg"]).replace("Input should be", "must be")
             message = message.removeprefix("Value error, ")
             got = f" (got {error['input']!r})" if "input" in error and key else ""
