@@ -93,10 +93,10 @@ def _keep(text: str, instance: AllocationInstance):
     name, _, rest = text.partition(":")
     params = dict(pair.split("=") for pair in rest.split(",") if pair)
     if name == "envy_free":
-        w = weights if params.get("weighted") == "true" else None
+        w = None if params.get("weighted") == "false" else weights
         return lambda x, us: is_envy_free(values, x, w)
     if name == "ef1":
-        w = weights if params.get("weighted") == "true" else None
+        w = None if params.get("weighted") == "false" else weights
         return lambda x, us: is_ef1(values, x, w)
     if name == "proportional":
         return lambda x, us: is_proportional(values, supply, weights, x)
@@ -118,9 +118,11 @@ def _keep(text: str, instance: AllocationInstance):
 
 CASES = [
     ("envy_free", "max_min", "milp"),
-    ("envy_free:weighted=true", "max_min", "milp"),
+    ("envy_free:weighted=false", "max_min", "milp"),
     ("ef1", "max_min", "milp"),
-    ("ef1:weighted=true", "nash", "outer_approximation"),
+    ("ef1:weighted=false", "max_min", "milp"),
+    ("ef1", "nash", "outer_approximation"),
+    ("ef1:weighted=false", "nash", "outer_approximation"),
     ("ef1", "leximin", "ordered_outcomes"),
     ("proportional", "max_min", "milp"),
     ("gap_bound:value=2", "max_min", "milp"),
@@ -186,8 +188,8 @@ def test_divisible_solutions_satisfy_each_property_and_respect_bounds(instance) 
     unconstrained = fairmas.solve(instance, "max_min").value
     equal = (instance.values * _equal_division(instance)).sum(axis=1) / instance.entitlements
     checks = {
-        "envy_free": lambda x, us: is_envy_free(values, x),
-        "envy_free:weighted=true": lambda x, us: is_envy_free(values, x, weights),
+        "envy_free": lambda x, us: is_envy_free(values, x, weights),
+        "envy_free:weighted=false": lambda x, us: is_envy_free(values, x),
         "proportional": lambda x, us: is_proportional(values, supply, weights, x),
         "gap_bound:value=0.5": lambda x, us: max(us) - min(us) <= 0.5 + 1e-7,
         "quota:agents=a0,share=0.5": lambda x, us: us[0] >= 0.5 * sum(us) - 1e-7,
@@ -200,7 +202,7 @@ def test_divisible_solutions_satisfy_each_property_and_respect_bounds(instance) 
         us = [result.solution["utilities"][a] for a in instance.agents]
         assert holds(x, us), (text, x, us)
         assert result.value <= unconstrained + 1e-7
-        if text in ("envy_free", "proportional"):  # equal division has both properties
+        if text in ("envy_free:weighted=false", "proportional"):  # true of equal division
             assert result.value >= equal.min() - 1e-7, (text, result.value, equal)
 
 
@@ -524,7 +526,7 @@ resources:
 valuations: {a: {g: 1}, b: {g: 1}}
 entitlements: {a: 3, b: 1}
 constraints:
-  - {name: ef1}
+  - {name: ef1, weighted: false}
   - {name: utility_floor, floors: {b: 1}}
 """
 
@@ -535,19 +537,19 @@ def test_constraints_block_of_a_file_is_kept_solved_and_merged(tmp_path, run_cli
     inst = fairmas.load(path)
     assert [s.name for s in inst.constraints] == ["ef1", "utility_floor"]
     assert inst.to_document()["constraints"] == [
-        {"name": "ef1"},
+        {"name": "ef1", "weighted": False},
         {"name": "utility_floor", "floors": {"b": 1}},
     ]
     result = fairmas.solve(inst, "max_min", constraints=["gap_bound:value=0"])
     assert result.details["constraints_added"] == [
-        "ef1",
+        "ef1:weighted=false",
         'utility_floor:floors={"b":1}',
         "gap_bound:value=0",
     ]
     assert result.solution["allocation"] == {"a": {"g": 2}, "b": {"g": 2}}
     run = run_cli("solve", path, "--objective", "max_min", "--constraint", "gap_bound:value=0")
     assert run.code == 0, run.err
-    assert "constraints ef1, utility_floor" in run.out
+    assert "constraints ef1:weighted=false, utility_floor" in run.out
     assert "gap_bound:value=0" in run.out
     run = run_cli("validate", path)
     assert run.code == 0

@@ -133,19 +133,21 @@ class _PerAgent(ConstraintParameters):
 
 
 class EnvyFreeParameters(ConstraintParameters):
-    """Parameters of ``envy_free``."""
+    """Parameters of ``envy_free`` and ``ef1``."""
 
-    weighted: bool = False
-    """Weighted envy-freeness: v_i(x_i)/w_i ≥ v_i(x_k)/w_k with the entitlements w."""
+    weighted: bool = True
+    """Weighted by the entitlements w, v_i(x_i)/w_i ≥ v_i(x_k)/w_k, as the ``envy_free`` and
+    ``ef1`` metrics of every Result are (identical to the plain definition when all w_i are
+    equal); ``weighted=false`` drops the weights."""
 
 
 @constraint(
     "envy_free",
     kinds=(ALLOCATION,),
     parameters=EnvyFreeParameters,
-    summary="no agent prefers another's bundle: v_i(x_i) ≥ v_i(x_k) (optionally weighted)",
+    summary="no agent prefers another's bundle: v_i(x_i)/w_i ≥ v_i(x_k)/w_k",
 )
-def envy_free(model: pyo.ConcreteModel, instance: Any, *, weighted: bool = False) -> None:
+def envy_free(model: pyo.ConcreteModel, instance: Any, *, weighted: bool = True) -> None:
     """Envy-freeness (Foley 1967, Varian 1974): no agent values another's bundle more than its own.
 
     .. math::
@@ -153,8 +155,9 @@ def envy_free(model: pyo.ConcreteModel, instance: Any, *, weighted: bool = False
         \\frac{v_i(x_i)}{w_i} \\ge \\frac{v_i(x_k)}{w_k}
         \\quad \\forall i \\ne k, \\qquad v_i(x_k) = \\sum_j v_{ij} x_{kj},
 
-    with w ≡ 1 unless ``weighted`` (weighted envy-freeness, Chakraborty et al.
-    2021). One row per ordered pair of agents, n(n − 1) rows. With divisible
+    with the entitlements w (weighted envy-freeness, Chakraborty et al. 2021;
+    ``weighted=false``: w ≡ 1). One row per ordered pair of agents, n(n − 1)
+    rows. With divisible
     goods an envy-free allocation always exists (equal division; Varian's
     competitive equilibrium from equal incomes is also Pareto-optimal); with
     indivisible goods it often does not (the solve is then ``infeasible``:
@@ -162,17 +165,17 @@ def envy_free(model: pyo.ConcreteModel, instance: Any, *, weighted: bool = False
 
     Examples
     --------
-    Max-min fairness with entitlements 1 and 3 leaves a envious of b's bundle;
-    envy-freeness trades some of b's weighted share for it:
+    Max-min fairness with entitlements 1 and 3 leaves a envious of b (in the
+    weighted sense); the constraint removes the envy:
 
     >>> import fairmas
     >>> inst = fairmas.AllocationInstance.from_arrays(
     ...     ["a", "b"], ["r", "s"], [[3, 1], [1, 1]], entitlements=[1, 3])
-    >>> fairmas.solve(inst, "max_min").solution["allocation"]["a"]
-    {'r': 0.19999999999999998}
+    >>> fairmas.solve(inst, "max_min").details["envy_free"]
+    False
     >>> r = fairmas.solve(inst, "max_min", constraints=["envy_free"])
-    >>> {a: round(u, 6) for a, u in r.solution["utilities"].items()}, r.details["constraints_added"]
-    ({'a': 2.0, 'b': 1.333333}, ['envy_free'])
+    >>> r.details["envy_free"], {a: round(u, 6) for a, u in r.solution["utilities"].items()}
+    (True, {'a': 1.0, 'b': 1.666667})
     """
     n = instance.n_agents
     values = instance.values
@@ -218,7 +221,7 @@ def _needs_indivisible(instance: Any, params: Any) -> str | None:
     summary="envy-free up to one good (indivisible goods; a MILP with removal indicators)",
     check=_needs_indivisible,
 )
-def ef1(model: pyo.ConcreteModel, instance: Any, *, weighted: bool = False) -> None:
+def ef1(model: pyo.ConcreteModel, instance: Any, *, weighted: bool = True) -> None:
     """Envy-freeness up to one good (Lipton et al. 2004, Budish 2011), linearized.
 
     Agent i may envy agent k only by the value of one good of k's bundle:
@@ -228,8 +231,9 @@ def ef1(model: pyo.ConcreteModel, instance: Any, *, weighted: bool = False) -> N
         \\frac{v_i(x_i)}{w_i} \\ge \\frac{v_i(x_k) - \\max_{g \\in x_k} v_i(g)}{w_k}
         \\quad \\forall i \\ne k,
 
-    where a good is one unit of an indivisible resource (w ≡ 1 unless
-    ``weighted``: WEF1 of Chakraborty et al. 2021). The max is linearized with
+    where a good is one unit of an indivisible resource and w are the
+    entitlements (WEF1 of Chakraborty et al. 2021; ``weighted=false``: w ≡ 1).
+    The max is linearized with
     binary *removal indicators* r_ikj ("the unit of resource j that i removes
     from k's bundle"), one per ordered pair and resource i values:
 
@@ -248,14 +252,15 @@ def ef1(model: pyo.ConcreteModel, instance: Any, *, weighted: bool = False) -> N
     Examples
     --------
     With entitlements 3 and 1, max-min fairness gives a three of the four
-    units; b then envies a even after removing one of them:
+    units: weighted EF1 (the default, as the Result's ``ef1`` metric) holds,
+    but in the unweighted sense b envies a even after removing one unit:
 
     >>> import fairmas
     >>> inst = fairmas.AllocationInstance.from_arrays(
     ...     ["a", "b"], ["g"], [[1], [1]], supply=[4], divisible=False, entitlements=[3, 1])
-    >>> fairmas.solve(inst, "max_min").solution["allocation"]
-    {'a': {'g': 3}, 'b': {'g': 1}}
     >>> fairmas.solve(inst, "max_min", constraints=["ef1"]).solution["allocation"]
+    {'a': {'g': 3}, 'b': {'g': 1}}
+    >>> fairmas.solve(inst, "max_min", constraints=["ef1:weighted=false"]).solution["allocation"]
     {'a': {'g': 2}, 'b': {'g': 1}}
     """
     n, m = instance.n_agents, instance.n_resources
