@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 import textwrap
@@ -175,3 +176,41 @@ def test_a_fresh_process_finds_the_entry_points(tmp_path: Path, gpu_file) -> Non
     result = Result.from_json(out.read_text())
     assert result.details["constraints_added"] == ["gpu_cap:agent=cy,limit=0"]
     assert "gpu" not in result.solution["allocation"].get("cy", {})
+
+
+def _readme_blocks(section: str) -> dict[str, list[str]]:
+    """The fenced code blocks of one README section, by language."""
+    text = (ROOT / "README.md").read_text()
+    body = text.split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0]
+    blocks: dict[str, list[str]] = {}
+    for chunk in body.split("```")[1::2]:
+        language, _, code = chunk.partition("\n")
+        blocks.setdefault(language.strip(), []).append(code)
+    return blocks
+
+
+def test_readme_example_of_a_constraint_runs_as_written(tmp_path: Path, monkeypatch, run_cli):
+    blocks = _readme_blocks("Write your own constraint")
+    code_lines = sum(
+        len(block.strip().splitlines()) for group in blocks.values() for block in group
+    )
+    assert code_lines <= 20
+    (tmp_path / "my_rules.py").write_text(blocks["python"][0])
+    monkeypatch.chdir(ROOT)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "my_rules", raising=False)
+    command = shlex.split(blocks["sh"][0].strip())
+    assert command[0] == "fairmas"
+    run = run_cli(*command[1:], "--json")
+    assert run.code == 0, run.err
+    result = Result.from_json(run.out)
+    assert result.details["constraints_added"] == ["ef1", "gpu_cap:limit=2"]
+    assert all(b.get("gpu", 0) <= 2 for b in result.solution["allocation"].values())
+    assert 'gpu_cap = "my_rules:gpu_cap"' in blocks["toml"][0]
+    # the Python section's block runs too
+    python = _readme_blocks("Python: constraints, `fairmas.build` and `fairmas.solve_model`")
+    namespace: dict = {}
+    exec(python["python"][0], namespace)
+    assert namespace["r"].status is Status.OPTIMAL
+    assert namespace["result"].solution["allocation"]["critic"]["tpu"] >= 1
+    assert namespace["result"].details["constraints_added"] == ["ef1", "proportional"]
