@@ -43,9 +43,15 @@ from pydantic import BeforeValidator, Field, model_validator
 from pyomo.core.expr.numeric_expr import LinearExpression
 
 from fairmas.constraints.registry import ConstraintParameters, constraint
+from fairmas.solvers.highs_direct import LP_ALGORITHM_HINT
 
 ALLOCATION = "allocation"
 MECHANISM = "mechanism"
+
+IPM_FROM_ENVY_NONZEROS = 5_000
+"""From n(n − 1)·m envy coefficients on, an LP with ``envy_free`` is solved by HiGHS' IPM:
+the envy rows are dense and degenerate; at 30 agents × 30 goods the dual simplex took 1.1 s,
+the IPM 0.1 s; at 20 × 10 both about 0.01 s (``benchmarks/bench_constraints.py``)."""
 
 Number = Annotated[float, Field(allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
@@ -81,6 +87,11 @@ def fresh_name(model: pyo.ConcreteModel, base: str) -> str:
 
 def _linear(coefs: list[float], variables: list[Any], constant: float = 0.0) -> LinearExpression:
     return LinearExpression(constant=constant, linear_coefs=coefs, linear_vars=variables)
+
+
+def _variables(model: pyo.ConcreteModel, instance: Any) -> list[list[Any]]:
+    """``x[i][j]`` of an allocation model, looked up once (Pyomo's indexing is slow)."""
+    return [[model.x[i, j] for j in range(instance.n_resources)] for i in range(instance.n_agents)]
 
 
 def _present(model: pyo.ConcreteModel, n: int) -> list[int]:
@@ -182,15 +193,20 @@ def envy_free(model: pyo.ConcreteModel, instance: Any, *, weighted: bool = True)
     weights = instance.entitlements if weighted else np.ones(n)
     pairs = [(i, k) for i in range(n) for k in range(n) if i != k]
     goods = [np.flatnonzero(values[i]).tolist() for i in range(n)]
+    x = _variables(model, instance)
+    # per agent i: the coefficients v_ij of the goods it values, scaled by 1/w
+    scaled = [(values[i, goods[i]] / weights[i]).tolist() for i in range(n)]
+    per_unit = [values[i, goods[i]].tolist() for i in range(n)]
 
     def rule(model: pyo.ConcreteModel, i: int, k: int) -> Any:
         if not goods[i]:
             return pyo.Constraint.Skip
-        own = [float(values[i, j] / weights[i]) for j in goods[i]]
-        other = [-float(values[i, j] / weights[k]) for j in goods[i]]
-        variables = [model.x[i, j] for j in goods[i]] + [model.x[k, j] for j in goods[i]]
-        return _linear(own + other, variables) >= 0
+        other = [-v / weights[k] for v in per_unit[i]]
+        variables = [x[i][j] for j in goods[i]] + [x[k][j] for j in goods[i]]
+        return _linear(scaled[i] + other, variables) >= 0
 
+    if len(pairs) * instance.n_resources >= IPM_FROM_ENVY_NONZEROS:
+        setattr(model, LP_ALGORITHM_HINT, "ipm")
     name = fresh_name(model, "envy_free")
     model.add_component(f"{name}_PAIRS", pyo.Set(initialize=pairs, dimen=2, ordered=True))
     model.add_component(
@@ -304,13 +320,15 @@ def ef1(model: pyo.ConcreteModel, instance: Any, *, weighted: bool = True) -> No
         ),
     )
 
+    x = _variables(model, instance)
+
     def rule(model: pyo.ConcreteModel, i: int, k: int) -> Any:
         own = [float(values[i, j] / weights[i]) for j in goods[i]]
-        other = [-float(values[i, j] / weights[k]) for j in goods[i]]
         back = [float(values[i, j] / weights[k]) for j in goods[i]]
+        other = [-v for v in back]
         variables = (
-            [model.x[i, j] for j in goods[i]]
-            + [model.x[k, j] for j in goods[i]]
+            [x[i][j] for j in goods[i]]
+            + [x[k][j] for j in goods[i]]
             + [removed[i, k, j] for j in goods[i]]
         )
         return _linear(own + other + back, variables) >= 0

@@ -19,6 +19,9 @@ Methods, in order of preference:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from fairmas.models.allocation import AllocationInstance
@@ -64,6 +67,11 @@ LEXIMIN = register_objective(
 )
 
 
+def _extend(problem: AllocationProblem) -> Callable[[Any], None] | None:
+    """The hook adding the problem's plug-in constraints to a model, if it has any."""
+    return problem.constraints.apply if problem.constraints else None
+
+
 @method(
     LEXIMIN,
     "saturation",
@@ -74,9 +82,7 @@ LEXIMIN = register_objective(
 )
 def run_saturation(problem: AllocationProblem, options: SolveOptions) -> Outcome:
     """Leximin by saturation, one warm LP re-solve per level."""
-    return as_outcome(
-        leximin_by_saturation(problem.instance, options, extend=problem.constraints.apply)
-    )
+    return as_outcome(leximin_by_saturation(problem.instance, options, extend=_extend(problem)))
 
 
 @method(
@@ -89,7 +95,7 @@ def run_saturation(problem: AllocationProblem, options: SolveOptions) -> Outcome
 def run_ordered_outcomes(problem: AllocationProblem, options: SolveOptions) -> Outcome:
     """Leximin by ordered outcomes, n LP/MILP solves."""
     return as_outcome(
-        leximin_by_ordered_outcomes(problem.instance, options, extend=problem.constraints.apply)
+        leximin_by_ordered_outcomes(problem.instance, options, extend=_extend(problem))
     )
 
 
