@@ -622,3 +622,20 @@ def test_solve_model_of_a_plain_pyomo_model_never_raises() -> None:
     result = fairmas.solve_model(m)
     assert result.status is Status.INFEASIBLE
     assert result.value is None
+
+
+def test_leximin_levels_under_dense_envy_rows_stay_optimal_and_agree() -> None:
+    # 30 agents × 10 goods: HiGHS called a later level infeasible at the default tolerance
+    rng = np.random.default_rng(1)
+    inst = AllocationInstance.from_arrays(
+        [f"a{i}" for i in range(30)], [f"g{j}" for j in range(10)], rng.random((30, 10))
+    )
+    max_min = fairmas.solve(inst, "max_min", constraints=["envy_free"])
+    results = fairmas.compare(
+        inst, "leximin", ["saturation", "ordered_outcomes"], constraints=["envy_free"]
+    )
+    for r in results:
+        assert r.status is Status.OPTIMAL, (r.method, r.details)
+        assert r.details["agrees"] is True
+        assert values_agree(r.value, max_min.value), (r.method, r.value, max_min.value)
+        assert r.details.get("level_slack", 0) <= 1e-6
