@@ -363,11 +363,6 @@ def _check_plot(args: argparse.Namespace) -> None:
 def _solve_command(args: argparse.Namespace, console: Console) -> int:
     _check_out_path(args.out)
     _check_plot(args)
-    with _plugins(args):
-        return _solve(args, console)
-
-
-def _solve(args: argparse.Namespace, console: Console) -> int:
     result = solve(
         load_instance(args.file, args.format),
         args.objective,
@@ -392,13 +387,8 @@ def _solve(args: argparse.Namespace, console: Console) -> int:
 
 def _compare_command(args: argparse.Namespace, console: Console) -> int:
     _check_out_path(args.out)
-    with _plugins(args):
-        if args.objective == ALL_OBJECTIVES:
-            return _compare_all_command(args, console)
-        return _compare(args, console)
-
-
-def _compare(args: argparse.Namespace, console: Console) -> int:
+    if args.objective == ALL_OBJECTIVES:
+        return _compare_all_command(args, console)
     results = compare(
         load_instance(args.file, args.format),
         args.objective,
@@ -503,17 +493,14 @@ def _print_all_comparison(console: Console, results: list[Result], header: str) 
 
 def _validate_command(args: argparse.Namespace, console: Console) -> int:
     instance = load_instance(args.file, args.format)
-    with _plugins(args):
-        bound = bind_constraints(instance)  # names, kinds and parameters of its constraints
+    bound = bind_constraints(instance)  # names, kinds and parameters of its constraints
     extra = f"; constraints: {', '.join(bound.labels)}" if bound else ""
     console.print(f"{args.file}: OK ({instance.describe()}{extra})")
     return EXIT_OK
 
 
 def _constraints_command(args: argparse.Namespace, console: Console) -> int:
-    with _plugins(args):
-        rows = describe_constraints()
-    for row in rows:
+    for row in describe_constraints():
         if "error" in row:
             console.print(
                 f"[bold]{row['name']}[/] ({row['origin']}) — cannot be loaded: {row['error']}"
@@ -691,7 +678,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     console = Console(highlight=False, soft_wrap=True)
     try:
-        return _COMMANDS[args.command](args, console)
+        with _plugins(args):  # --plugin functions are constraints for this command only
+            return _COMMANDS[args.command](args, console)
     except FairmasError as exc:
         sys.stderr.write(f"fairmas: error: {exc}\n")
         return EXIT_BAD_INPUT

@@ -43,7 +43,7 @@ from pydantic import BeforeValidator, Field, model_validator
 from pyomo.core.expr.numeric_expr import LinearExpression
 
 from fairmas.constraints.registry import ConstraintParameters, constraint
-from fairmas.solvers.highs_direct import LP_ALGORITHM_HINT
+from fairmas.formulations.hints import LP_ALGORITHM_HINT
 
 ALLOCATION = "allocation"
 MECHANISM = "mechanism"

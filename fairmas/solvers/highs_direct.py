@@ -24,20 +24,13 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+from fairmas.formulations.hints import LP_ALGORITHM_HINT
 from fairmas.result import Status
 from fairmas.solvers.options import SolveOptions
 
 IPM_THRESHOLD_NONZEROS = 300_000
 """LPs with more nonzeros go to HiGHS' interior-point method (with crossover): on the
 max-min LP at 10⁶ variables the dual simplex did not finish in 300 s, the IPM took 25 s."""
-
-LP_ALGORITHM_HINT = "fairmas_lp_algorithm"
-"""A model attribute through which a formulation or plug-in constraint that knows its rows
-asks ``algorithm="auto"`` for the LP algorithm of the first, cold solve (``"ipm"``,
-``"simplex"``; re-solves after changes start warm, so HiGHS chooses): the envy rows of
-:func:`fairmas.constraints.builtin.envy_free` are dense and degenerate, and HiGHS' dual
-simplex needs 10 s on 50 agents × 20 goods where the IPM needs 0.15 s
-(``benchmarks/bench_constraints.py``)."""
 
 _STATUS = {
     highspy.HighsModelStatus.kOptimal: Status.OPTIMAL,
