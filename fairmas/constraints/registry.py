@@ -194,6 +194,15 @@ def register(function: ConstraintFunction, name: str | None = None) -> Constrain
     ParameterError
         When the name is a built-in constraint's or already registered for
         another function.
+
+    Examples
+    --------
+    >>> import pyomo.environ as pyo
+    >>> def cap_first(model, instance, limit=1.0):
+    ...     model.cap_first = pyo.Constraint(expr=model.x[0, 0] <= limit)
+    >>> register(cap_first).name, "cap_first" in known_constraints()
+    ('cap_first', True)
+    >>> unregister("cap_first")
     """
     try:
         found = as_constraint(function, name)
@@ -255,6 +264,15 @@ def get_constraint(name: str, spec: ConstraintSpec | None = None) -> Constraint:
     InstanceError or ParameterError
         An unknown name (the message lists the known ones), or an entry point
         that cannot be loaded.
+
+    Examples
+    --------
+    >>> get_constraint("ef1").kinds
+    ('allocation',)
+    >>> get_constraint("fairness")
+    Traceback (most recent call last):
+    ...
+    fairmas.errors.ParameterError: constraint: unknown constraint 'fairness'; known: envy_free, ...
     """
     if name in CONSTRAINTS:
         return CONSTRAINTS[name]
@@ -576,6 +594,17 @@ def bind_constraints(
         An unknown constraint (listing the known ones), one that does not fit
         the instance kind or the objective, a plug-in that cannot be loaded,
         or bad parameters.
+
+    Examples
+    --------
+    >>> import fairmas
+    >>> inst = fairmas.AllocationInstance.from_arrays(["a", "b"], ["r"], [[1.0], [2.0]])
+    >>> bind_constraints(inst, ["envy_free", ("gap_bound", {"value": 1})], "max_min").labels
+    ['envy_free', 'gap_bound:value=1']
+    >>> bind_constraints(inst, ["budget:value=3"], "max_min")
+    Traceback (most recent call last):
+    ...
+    fairmas.errors.ParameterError: constraints[0] budget:value=3: constraint budget fits ...
     """
     requests = [_Request(spec) for spec in getattr(instance, "constraints", ())]
     requests += _requests(given, source)
