@@ -265,3 +265,15 @@ def test_plug_in_named_like_a_built_in(tmp_path: Path, run_cli, monkeypatch) -> 
     monkeypatch.chdir(tmp_path)
     run = run_cli("solve", "inst.yaml", "--objective", "max_min", "--plugin", "shadow:ef1")
     assert_one_line_error(run, "--plugin shadow:ef1", "'ef1' is the name of a built-in constraint")
+
+
+def test_odpip_file_cannot_hold_a_constraints_block(tmp_path: Path, run_cli) -> None:
+    source = tmp_path / "game.yaml"
+    source.write_text(
+        "kind: coalition_game\nagents: [a, b]\nvalues:\n  - {coalition: [a, b], value: 3}\n"
+        "constraints:\n  - {name: keep_apart}\n"
+    )
+    out = tmp_path / "game.txt"
+    run = run_cli("convert", source, out, "--to", "odpip")
+    assert_one_line_error(run, f"{source}: constraints", "cannot hold a constraints block")
+    assert not out.exists()
