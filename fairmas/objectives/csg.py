@@ -49,6 +49,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import Field
 
+from fairmas.constraints.registry import NO_CONSTRAINTS, ConstraintSet
 from fairmas.errors import ParameterError
 from fairmas.formulations.csg import (
     MAX_SET_PARTITIONING_AGENTS,
@@ -57,7 +58,15 @@ from fairmas.formulations.csg import (
 )
 from fairmas.models.coalition_game import MAX_TABLE_AGENTS, CoalitionGame, table_bytes
 from fairmas.models.trust_network import TrustNetwork
-from fairmas.registry import Objective, Outcome, Parameters, Report, method, register_objective
+from fairmas.registry import (
+    ModelForm,
+    Objective,
+    Outcome,
+    Parameters,
+    Report,
+    method,
+    register_objective,
+)
 from fairmas.result import Status
 from fairmas.solvers import csg_exact
 from fairmas.solvers.csg_exact import CsgSolution, dp_solve, idp_ip_solve
@@ -93,6 +102,8 @@ class CsgProblem:
     params: CsgParameters
     checked: dict[bytes, dict[str, Any]] = field(default_factory=dict, repr=False)
     """Stability details by structure, so that methods agreeing on one are checked once."""
+    constraints: ConstraintSet = NO_CONSTRAINTS
+    """Plug-in constraints the ``milp`` method adds (:mod:`fairmas.constraints`)."""
 
     @property
     def n(self) -> int:
@@ -261,22 +272,48 @@ def run_dp(problem: CsgProblem, options: SolveOptions) -> Outcome:
     summary="Pyomo MILP on HiGHS: set partitioning (tables, n ≤ 16) or clique "
     "partitioning with lazy cycle inequalities (graph games, any n)",
     applies=_milp_applies,
+    constraints=True,
 )
 def run_milp(problem: CsgProblem, options: SolveOptions) -> Outcome:
     """Set partitioning of a table, or the multicut loop of a graph game."""
     game = problem.game
     if game.graph is not None:
-        found = solve_graph_game(game.graph, options)
+        found = solve_graph_game(
+            game.graph, options, extend=problem.constraints.apply if problem.constraints else None
+        )
         return Outcome(
             status=found.status, solution=found.labels, bound=found.bound, details=found.stats
         )
-    model = set_partitioning_model(game.values())
+    # dominated coalitions are left out only when nothing else is added to the model
+    model = set_partitioning_model(game.values(), all_coalitions=bool(problem.constraints))
+    problem.constraints.apply(model)
+    return solve_table_model(problem, model, options)
+
+
+def build_model(problem: CsgProblem, options: SolveOptions) -> object:
+    """The set-partitioning model of a table game, one column ``model.x[c]`` per coalition
+    bitmask c (every coalition: rows added by hand may need any of them)."""
+    if problem.game.graph is not None:
+        raise ParameterError(
+            "objective csg",
+            "a graph game is solved by a sequence of models (cycle inequalities added "
+            "lazily), not one; add components to each with fairmas.solve(..., "
+            "constraints=[function])",
+        )
+    return set_partitioning_model(problem.game.values(), all_coalitions=True)
+
+
+def solve_table_model(problem: CsgProblem, model: object, options: SolveOptions) -> Outcome:
+    """Solve a set-partitioning model on HiGHS and decode the structure."""
     solved = solve_model(model, options)
     details: dict[str, Any] = {"termination": solved.termination, "columns": len(model.x)}
     if solved.message:
         details["error"] = solved.message
     labels = labels_from_masks(chosen_coalitions(model), problem.n) if solved.has_solution else None
     return Outcome(status=solved.status, solution=labels, bound=solved.bound, details=details)
+
+
+CSG.model_form = ModelForm("milp", build_model, solve_table_model)
 
 
 @method(

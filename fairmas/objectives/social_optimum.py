@@ -23,15 +23,24 @@ from __future__ import annotations
 
 import numpy as np
 
+from fairmas.formulations.pairwise_game import social_optimum_model
 from fairmas.models.pairwise_game import PairwiseGame, format_count
 from fairmas.objectives.game_common import (
     GameProblem,
     enumeration_fits,
-    milp_social_optimum,
     named,
     prepare_game,
+    solve_profile_model,
 )
-from fairmas.registry import Objective, Outcome, Parameters, Report, method, register_objective
+from fairmas.registry import (
+    Objective,
+    Outcome,
+    Parameters,
+    Report,
+    method,
+    model_method,
+    register_objective,
+)
 from fairmas.result import Status
 from fairmas.solvers import game_enumeration
 from fairmas.solvers.game_cpsat import cpsat_profile
@@ -78,6 +87,11 @@ SOCIAL_OPTIMUM = register_objective(
 )
 
 
+def build_model(problem: GameProblem, options: SolveOptions) -> object:
+    """The social-optimum MILP of :mod:`fairmas.formulations.pairwise_game` (``model.y``)."""
+    return social_optimum_model(problem.game)
+
+
 @method(
     SOCIAL_OPTIMUM,
     "toulbar2",
@@ -95,15 +109,16 @@ def run_toulbar2(problem: GameProblem, options: SolveOptions) -> Outcome:
     return Outcome(found.status, found.profile, found.bound, details)
 
 
-@method(
+@model_method(
     SOCIAL_OPTIMUM,
     "milp",
     exact=True,
     summary="Pyomo MILP on HiGHS, local-marginal linearization on interacting pairs",
+    build=build_model,
 )
-def run_milp(problem: GameProblem, options: SolveOptions) -> Outcome:
+def run_milp(problem: GameProblem, model: object, options: SolveOptions) -> Outcome:
     """max Σ_e W_e · z_e over the local marginal polytope with binary y."""
-    found = milp_social_optimum(problem.game, options)
+    found = solve_profile_model(model, problem.game, options)
     details = {"error": found.message} if found.message else {}
     return Outcome(found.status, found.profile, found.bound, details)
 
