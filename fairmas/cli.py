@@ -23,6 +23,7 @@ from rich.table import Table
 
 from fairmas import __version__
 from fairmas.api import ALL_OBJECTIVES, compare, compare_all, solve
+from fairmas.atomic import write_text_atomic
 from fairmas.constraints import (
     bind_constraints,
     describe_constraints,
@@ -36,7 +37,7 @@ from fairmas.models.partition import read_partition
 from fairmas.models.trust_network import TrustNetwork
 from fairmas.objectives.min_cut_partition import check_partition
 from fairmas.registry import OBJECTIVES, get_objective
-from fairmas.result import Result, to_jsonable, write_text_atomic
+from fairmas.result import Result, to_jsonable
 from fairmas.solvers.options import DEFAULT_MIP_GAP
 
 EXIT_OK, EXIT_NO_SOLUTION, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130

@@ -17,9 +17,8 @@ b'\\x89PNG'
 from __future__ import annotations
 
 import os
-import tempfile
-from pathlib import Path
 
+from fairmas.atomic import atomic_path
 from fairmas.result import Result
 
 
@@ -49,12 +48,5 @@ def plot_learning_curve(result: Result, path: str | os.PathLike[str]) -> None:
     axes.legend(loc="lower right")
     axes.grid(alpha=0.3)
     figure.tight_layout()
-    target = Path(path)
-    handle, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".png", dir=target.parent)
-    os.close(handle)
-    try:
-        figure.savefig(tmp_name, format="png")
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    with atomic_path(path, suffix=".png") as temporary:
+        figure.savefig(temporary, format="png")

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fairmas.result import RESULT_KEYS, Result, Status, write_text_atomic
+from fairmas.atomic import write_text_atomic
+from fairmas.result import RESULT_KEYS, Result, Status
 
 
 def make_result(**changes: object) -> Result:

@@ -38,9 +38,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
 import statistics
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -49,10 +47,11 @@ from typing import Any
 import numpy as np
 
 from fairmas.api import solve
+from fairmas.atomic import atomic_path, write_text_atomic
 from fairmas.errors import ParameterError
 from fairmas.models.coalition_game import MAX_TABLE_AGENTS, CoalitionGame
 from fairmas.models.trust_network import TrustNetwork
-from fairmas.result import Result, write_text_atomic
+from fairmas.result import Result
 
 TRUST_BANDS: dict[str, tuple[float, float]] = {
     "low": (0.0, 0.5),
@@ -303,17 +302,8 @@ def _averages(
 
 
 def _save_figure(figure: Any, path: Path) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
-    os.close(handle)
-    try:
+    with atomic_path(path, suffix=".png") as temporary:
         figure.savefig(temporary, dpi=110, bbox_inches="tight")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def plot(rows: Sequence[Row], settings: Settings, out: Path) -> list[Path]:

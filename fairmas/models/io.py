@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from fairmas.atomic import write_text_atomic
 from fairmas.errors import InstanceError
 
 FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml"}
@@ -147,8 +148,6 @@ def write_document(document: dict[str, Any], path: str | Path) -> None:
     InstanceError
         For an extension fairmas cannot write.
     """
-    from fairmas.result import write_text_atomic
-
     target = str(path)
     writer = WRITABLE_FORMATS.get(Path(path).suffix.lower())
     if writer is None:

@@ -25,12 +25,11 @@ Examples
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from fairmas.atomic import atomic_path
 from fairmas.errors import InstanceError
 from fairmas.models.coalition_game import MAX_TABLE_AGENTS, CoalitionGame, table_bytes
 
@@ -127,15 +126,8 @@ def write_odpip(game: CoalitionGame, path: str | Path) -> None:
         When a graph game has too many agents for a dense table.
     """
     values = game.values()
-    target = Path(path)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
-    try:
-        with os.fdopen(handle, "w", encoding="ascii") as stream:
-            for start in range(0, values.size, _CHUNK):
-                chunk = values[start : start + _CHUNK].tolist()
-                stream.write("\n".join(map(repr, chunk)))
-                stream.write("\n")
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as temporary, temporary.open("w", encoding="ascii") as stream:
+        for start in range(0, values.size, _CHUNK):
+            chunk = values[start : start + _CHUNK].tolist()
+            stream.write("\n".join(map(repr, chunk)))
+            stream.write("\n")
