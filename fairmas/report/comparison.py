@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from fairmas.registry import OBJECTIVES, values_agree
-from fairmas.report.groups import Group
+from fairmas.report.groups import Group, by_instance
 from fairmas.report.html import Html, Section, badge, escape, heading, number, paragraph, table
 from fairmas.report.inputs import SweepTable
 from fairmas.result import Result
@@ -267,9 +267,36 @@ def _median(column: Any, digits: int = 6) -> object:
     return escape(number(float(values.median()), digits))
 
 
+def across_objectives_table(where: str, results: Sequence[Result]) -> Html:
+    """The fairness metrics of every allocation objective on one instance, side by side.
+
+    One row per objective: its first Result that agrees with the best proven
+    value (else its first Result with a value). Empty unless at least two
+    objectives have allocation metrics.
+    """
+    chosen: dict[str, Result] = {}
+    for r in results:
+        if r.value is None or "gini" not in r.details:
+            continue
+        if r.objective not in chosen or (
+            r.details.get("agrees") is True
+            and chosen[r.objective].details.get("agrees") is not True
+        ):
+            chosen[r.objective] = r
+    if len(chosen) < 2:
+        return Html("")
+    rows = [
+        [objective, r.method, r.value, *[_metric(get(r)) for _, get in ALLOCATION_COLUMNS]]
+        for objective, r in chosen.items()
+    ]
+    headers = ["objective", "method", "value", *[title for title, _ in ALLOCATION_COLUMNS]]
+    return Html(heading(f"every objective on {where}") + table(headers, rows))
+
+
 def comparison_section(groups: Sequence[Group], sweeps: Sequence[SweepTable]) -> Section:
     """The ``comparison`` section."""
-    parts = [group_table(group) for group in groups]
+    parts = [across_objectives_table(where, results) for where, _, results in by_instance(groups)]
+    parts += [group_table(group) for group in groups]
     parts += [sweep_tables(sweep) for sweep in sweeps]
     return Section(
         "comparison",

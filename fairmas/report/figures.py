@@ -135,7 +135,8 @@ def utility_figure(series: Sequence[tuple[str, np.ndarray]]) -> Figure:
             offset = (k - (len(series) - 1) / 2) * width
             axes[0].bar(ranks + offset, ordered, width, color=color, label=label)
         else:
-            axes[0].plot(ranks, ordered, color=color, label=label, drawstyle="steps-mid")
+            marker = "o" if len(ordered) <= 60 else None
+            axes[0].plot(ranks, ordered, color=color, label=label, marker=marker, markersize=3)
         if lorenz:
             x, y = lorenz_curve(utilities)
             marker = "o" if len(utilities) <= 30 else None

@@ -31,8 +31,8 @@ Examples
 ...     loaded = read_results_file(path)
 >>> [(x.result.method, x.position) for x in loaded]
 [('dp', 0), ('dp', 1)]
->>> result_names(r)
-frozenset({'a', 'b'})
+>>> sorted(result_names(r))
+['a', 'b']
 """
 
 from __future__ import annotations
