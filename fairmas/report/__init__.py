@@ -43,9 +43,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from fairmas.report.comparison import comparison_section
-from fairmas.report.groups import group_results
+from fairmas.report.groups import Group, group_results
 from fairmas.report.html import Html, Section, escape, page
-from fairmas.report.inputs import ReportInputs, match_instance, read_inputs
+from fairmas.report.inputs import ReportInputs, read_inputs
 from fairmas.report.sections import (
     allocation_section,
     coalitions_section,
@@ -60,9 +60,10 @@ SECTION_IDS = ("comparison", "utilities", "allocation", "coalitions", "runtime",
 DEFAULT_TITLE = "fairmas report"
 
 
-def report_sections(inputs: ReportInputs) -> list[Section]:
+def report_sections(inputs: ReportInputs, groups: Sequence[Group] | None = None) -> list[Section]:
     """The sections of :data:`SECTION_IDS`, built from the inputs."""
-    groups = group_results(inputs.results, inputs.instances)
+    if groups is None:
+        groups = group_results(inputs.results, inputs.instances)
     return [
         comparison_section(groups, inputs.sweeps),
         utilities_section(groups),
@@ -73,7 +74,7 @@ def report_sections(inputs: ReportInputs) -> list[Section]:
     ]
 
 
-def _inputs_list(inputs: ReportInputs) -> Html:
+def _inputs_list(inputs: ReportInputs, groups: Sequence[Group]) -> Html:
     files: dict[str, list[str]] = {}
     for item in inputs.results:
         files.setdefault(item.source, []).append(f"{item.result.objective} · {item.result.method}")
@@ -83,9 +84,8 @@ def _inputs_list(inputs: ReportInputs) -> Html:
         lines.append(f"{source}: {len(what)} Result(s): {shown}")
     for sweep in inputs.sweeps:
         lines.append(f"{sweep.source}: sweep table, {len(sweep.rows)} row(s)")
-    matched = [match_instance(item.result, inputs.instances) for item in inputs.results]
     for instance in inputs.instances:
-        used = sum(found is instance for found in matched)
+        used = sum(len(g.items) for g in groups if g.instance is instance)
         lines.append(f"instance {instance.origin}: {instance.describe()}; matched {used} Result(s)")
     return Html("<ul>" + "".join(f"<li>{escape(line)}</li>" for line in lines) + "</ul>")
 
@@ -94,12 +94,13 @@ def render_report(inputs: ReportInputs, title: str = DEFAULT_TITLE) -> str:
     """The HTML page for already read inputs."""
     from fairmas import __version__
 
+    groups = group_results(inputs.results, inputs.instances)
     sweep_rows = sum(len(s.rows) for s in inputs.sweeps)
     subtitle = [
         f"{len(inputs.results)} Result(s), {sweep_rows} sweep row(s), "
         f"{len(inputs.instances)} instance file(s) · fairmas {__version__}"
     ]
-    return page(title, subtitle, report_sections(inputs), _inputs_list(inputs))
+    return page(title, subtitle, report_sections(inputs, groups), _inputs_list(inputs, groups))
 
 
 def build_report(

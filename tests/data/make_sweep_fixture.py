@@ -66,8 +66,16 @@ def row(generator: str, size: int, seed: int, objective: str, method: str, insta
     try:
         result = solve(instance, objective, method, **params)
     except FairmasError as exc:
-        return {**base, "status": "error", "value": "", "bound": "", "gap": "",
-                "wall_time": "", "error": str(exc), "details": "{}"}
+        return {
+            **base,
+            "status": "error",
+            "value": "",
+            "bound": "",
+            "gap": "",
+            "wall_time": "",
+            "error": str(exc),
+            "details": "{}",
+        }
     kept = {k: result.details[k] for k in KEPT_DETAILS if k in result.details}
     return {
         **base,
