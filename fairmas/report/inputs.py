@@ -37,6 +37,8 @@ Examples
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 from collections.abc import Sequence
@@ -298,14 +300,17 @@ def _result_from(data: Any, source: str, path: str) -> Result:
 def _read_csv(file: Path, source: str) -> SweepTable:
     import pandas as pd
 
-    _read_text(file, source)  # missing, empty, not UTF-8
-    try:
-        frame = pd.read_csv(file, dtype=str, keep_default_na=False, na_filter=False)
-    except pd.errors.ParserError as exc:
-        raise InstanceError(source, "(document)", f"invalid CSV: {exc}") from None
-    except pd.errors.EmptyDataError:
-        raise InstanceError(source, "(document)", "empty file; expected a sweep table") from None
-    return SweepTable(source, normalize_sweep(frame, source))
+    text = _read_text(file, source)  # missing, empty, not UTF-8
+    lines = [row for row in csv.reader(io.StringIO(text, newline="")) if row]
+    header, rows = lines[0], lines[1:]
+    for position, row in enumerate(rows):
+        if len(row) != len(header):
+            raise InstanceError(
+                source,
+                f"rows[{position}]",
+                f"invalid CSV: {len(row)} fields where the header has {len(header)}",
+            )
+    return SweepTable(source, normalize_sweep(pd.DataFrame(rows, columns=header), source))
 
 
 def _read_parquet(file: Path, source: str) -> SweepTable:
@@ -353,6 +358,9 @@ def normalize_sweep(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     """
     import pandas as pd
 
+    repeated = frame.columns[frame.columns.duplicated()]
+    if len(repeated):
+        raise InstanceError(source, "columns", f"holds the column {repeated[0]!r} twice")
     missing = [column for column in REQUIRED_SWEEP_COLUMNS if column not in frame.columns]
     if missing:
         raise InstanceError(
