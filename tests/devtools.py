@@ -234,7 +234,48 @@ class Chromium:
             raise RuntimeError(f"JavaScript failed: {result['exceptionDetails']}")
         return result["result"].get("value")
 
-    def screenshot(self, path: Path, full_page: bool = False) -> None:
-        """A PNG of the viewport (or of the whole page)."""
-        result = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=full_page)
+    def screenshot(self, path: Path, from_id: str | None = None, height: int | None = None) -> None:
+        """A PNG of the viewport, or of ``height`` pixels from the top of element ``from_id``."""
+        params: dict[str, Any] = {"format": "png"}
+        if from_id is not None:
+            top = self.evaluate(
+                f"document.getElementById({json.dumps(from_id)}).getBoundingClientRect().top"
+                " + window.scrollY"
+            )
+            width = self.evaluate("document.documentElement.clientWidth")
+            params["clip"] = {
+                "x": 0,
+                "y": top,
+                "width": width,
+                "height": height or 2000,
+                "scale": 1,
+            }
+            params["captureBeyondViewport"] = True
+        result = self.call("Page.captureScreenshot", **params)
         path.write_bytes(base64.b64decode(result["data"]))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tests.devtools PAGE OUT.png [ID HEIGHT]``: screenshot a page (for docs/)."""
+    import sys
+    import tempfile
+
+    args = sys.argv[1:] if argv is None else argv
+    executable = find_chromium()
+    if executable is None:
+        sys.stderr.write("chromium is not installed: apt-get install chromium\n")
+        return 2
+    with tempfile.TemporaryDirectory() as profile, Chromium(executable, Path(profile)) as browser:
+        seen = browser.open(Path(args[0]))
+        if seen.errors:
+            sys.stderr.write("\n".join(seen.errors) + "\n")
+            return 1
+        if len(args) > 2:
+            browser.screenshot(Path(args[1]), args[2], int(args[3]) if len(args) > 3 else None)
+        else:
+            browser.screenshot(Path(args[1]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -330,7 +330,10 @@ def coalition_figure(
             pull = abs(w) * (3.0 if member.get(a) == member.get(b) else 1.0)
             graph.add_edge(a, b, weight=w, pull=pull)
         position = nx.spring_layout(graph, weight="pull", seed=0, k=1.6 / math.sqrt(max(n, 1)))
+        position = _fill_box(position)
         _draw_edges(axes, graph, position, member, edges)
+        axes.set_xlim(-1.2, 1.2)
+        axes.set_ylim(-1.15, 1.2)
     node_size = 260 if n <= MAX_LABELED_NODES else max(8.0, 6000 / n)
     xy = np.array([position[name] for name in names])
     axes.scatter(
@@ -360,10 +363,23 @@ def coalition_figure(
     axes.legend(
         handles=handles, fontsize=7.5, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False
     )
-    axes.set_title(title)
-    axes.set_aspect("equal", adjustable="box")
+    axes.set_title(title, pad=12)
+    if edges is None:
+        axes.set_aspect("equal", adjustable="box")  # the coalitions' circles stay round
     figure.tight_layout()
     return figure
+
+
+def _fill_box(position: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Stretch a layout to [-1, 1] on each axis (a flat spring layout stays readable)."""
+    if not position:
+        return position
+    xy = np.array(list(position.values()), dtype=np.float64)
+    low, high = xy.min(axis=0), xy.max(axis=0)
+    span = np.where(high - low > 1e-12, high - low, 1.0)
+    scaled = 2 * (xy - low) / span - 1
+    scaled[:, high - low <= 1e-12] = 0.0
+    return dict(zip(position, scaled, strict=True))
 
 
 def _circle(center: np.ndarray, radius: float, color: tuple[float, ...]) -> object:
