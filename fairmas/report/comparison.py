@@ -12,7 +12,7 @@ common columns only.
 A sweep table is summarized per objective: one row per generator, size and
 method with the runs, their statuses, median value and time, and in how many
 tasks the method agrees with the best proven value of that task (exact
-methods that finished ``optimal``; judged with :func:`fairmas.registry.values_agree`).
+methods that finished ``optimal``), as :func:`sweep_agreement` decides.
 
 Examples
 --------
@@ -28,11 +28,10 @@ Examples
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from fairmas.registry import OBJECTIVES, values_agree
+from fairmas.registry import AGREEMENT_RTOL, OBJECTIVES
 from fairmas.report.groups import Group, by_instance
 from fairmas.report.html import Html, Section, badge, escape, heading, number, paragraph, table
 from fairmas.report.inputs import SweepTable
@@ -171,37 +170,58 @@ def _metric(value: object) -> object:
 def sweep_agreement(rows: Any) -> Any:
     """Per row: whether its value agrees with the best proven value of its task (or None).
 
-    A task is one (sweep, generator, size, seed, objective, params); the best
-    proven value is the best among its exact methods with status ``optimal``.
+    A task is one (sweep, generator, size, seed, objective, params); its best
+    proven value is the best value among its exact methods with status
+    ``optimal``. Agreement is :func:`fairmas.registry.values_agree`, vectorized:
+    |a − b| ≤ rtol · max(1, |a|, |b|). Rows of objectives fairmas does not
+    know, rows without a value and tasks without a proven value get None.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rows = pd.DataFrame({"sweep": "s", "generator": "g", "size": 4.0, "seed": 0.0,
+    ...     "objective": "csg", "params": [{}] * 3, "method": ["dp", "milp", "csg_uct"],
+    ...     "status": ["optimal", "optimal", "feasible"], "value": [5.0, 5.0, 4.0]})
+    >>> sweep_agreement(rows).tolist()
+    [True, True, False]
     """
+    import numpy as np
     import pandas as pd
 
-    verdict = pd.Series([None] * len(rows), index=rows.index, dtype=object)
-    params = rows["params"].map(lambda p: json.dumps(p, sort_keys=True))
-    keys = [rows["sweep"], rows["generator"], rows["size"], rows["seed"], rows["objective"], params]
-    for _, task in rows.groupby(keys, sort=False, dropna=False):
-        objective = OBJECTIVES.get(task["objective"].iloc[0])
-        if objective is None:
-            continue
-        proven = [
-            value
-            for method, status, value in zip(
-                task["method"], task["status"], task["value"], strict=True
+    known = {
+        (name, method): (objective.sense, spec.exact)
+        for name, objective in OBJECTIVES.items()
+        for method, spec in objective.methods.items()
+    }
+    facts = [known.get(pair) for pair in zip(rows["objective"], rows["method"], strict=True)]
+    sign = np.array([(1.0 if f[0] == "max" else -1.0) if f else np.nan for f in facts])
+    exact = np.array([bool(f and f[1]) for f in facts])
+    value = rows["value"].to_numpy(dtype=np.float64)
+    proven = exact & (rows["status"] == "optimal").to_numpy() & ~np.isnan(value)
+    task = pd.Series(
+        list(
+            zip(
+                rows["sweep"],
+                rows["generator"],
+                rows["size"],
+                rows["seed"],
+                rows["objective"],
+                rows["params"].map(lambda p: json.dumps(p, sort_keys=True)),
+                strict=True,
             )
-            if status == "optimal"
-            and not math.isnan(value)
-            and method in objective.methods
-            and objective.methods[method].exact
-        ]
-        if not proven:
-            continue
-        best = proven[0]
-        for value in proven[1:]:
-            best = objective.better(best, value)
-        for index, value in zip(task.index, task["value"], strict=True):
-            if not math.isnan(value):
-                verdict[index] = values_agree(float(value), best)
-    return verdict
+        ),
+        index=rows.index,
+    )
+    signed = pd.Series(np.where(proven, value * sign, np.nan), index=rows.index)
+    best = signed.groupby(task, sort=False).transform("max").to_numpy() * sign
+    judged = ~np.isnan(best) & ~np.isnan(value)
+    scale = np.maximum(1.0, np.maximum(np.abs(value), np.abs(best)))
+    agrees = np.abs(value - best) <= AGREEMENT_RTOL * scale
+    return pd.Series(
+        [bool(a) if j else None for a, j in zip(agrees, judged, strict=True)],
+        index=rows.index,
+        dtype=object,
+    )
 
 
 def sweep_tables(sweep: SweepTable) -> Html:
