@@ -277,3 +277,66 @@ def test_lorenz_area_is_the_gini_coefficient(values: list[float]) -> None:
         n, mean = len(utilities), utilities.mean()
         gini = np.abs(utilities[:, None] - utilities[None, :]).sum() / (2 * n * n * mean)
         assert 1 - 2 * area == pytest.approx(gini, abs=1e-9)
+
+
+NAMES = st.sampled_from(["a", "b", "<c>", "d&e", "$f$", ""])
+JSON_LEAF = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.floats(-1e3, 1e3), NAMES)
+JSON_ANY = st.recursive(
+    JSON_LEAF,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(NAMES, inner, max_size=4)),
+    max_leaves=12,
+)
+SHAPED_SOLUTION = st.fixed_dictionaries(
+    {},
+    optional={
+        "coalitions": st.one_of(st.lists(st.lists(NAMES, max_size=3), max_size=3), JSON_ANY),
+        "allocation": st.one_of(
+            st.dictionaries(NAMES, st.dictionaries(NAMES, JSON_LEAF, max_size=3), max_size=3),
+            JSON_ANY,
+        ),
+        "utilities": st.one_of(st.dictionaries(NAMES, JSON_LEAF, max_size=4), JSON_ANY),
+        "payments": st.dictionaries(NAMES, JSON_LEAF, max_size=3),
+        "projects": st.one_of(st.lists(NAMES, max_size=3), JSON_ANY),
+        "winning_bids": st.lists(st.dictionaries(NAMES, JSON_ANY, max_size=3), max_size=2),
+        "profile": st.one_of(st.dictionaries(NAMES, NAMES, max_size=3), JSON_ANY),
+        "transfers": st.dictionaries(NAMES, JSON_LEAF, max_size=3),
+    },
+)
+SHAPED_DETAILS = st.fixed_dictionaries(
+    {},
+    optional={
+        "utilities": JSON_ANY,
+        "agent_values": st.one_of(st.dictionaries(NAMES, JSON_LEAF, max_size=3), JSON_ANY),
+        "learning_curve": st.one_of(
+            st.fixed_dictionaries({"episode": st.just([1, 2]), "welfare": st.just([0.5, 1.5])}),
+            JSON_ANY,
+        ),
+        "equilibria": JSON_ANY,
+        "gini": JSON_LEAF,
+        "agrees": st.sampled_from([True, False, None]),
+        "ratio_to_exact": JSON_LEAF,
+        "error": NAMES,
+        "stable": JSON_LEAF,
+    },
+)
+
+
+@settings(max_examples=20)
+@given(
+    objective=st.sampled_from(["max_min", "csg", "equilibrium", "welfare", "plugin<x>"]),
+    method=st.sampled_from(["milp", "dp", "brute_force", "<m>"]),
+    status=st.sampled_from([str(s) for s in Status]),
+    value=st.one_of(st.none(), st.floats(-1e6, 1e6)),
+    solution=SHAPED_SOLUTION,
+    details=SHAPED_DETAILS,
+)
+def test_any_valid_result_makes_a_page(objective, method, status, value, solution, details):
+    """Whatever a (plug-in's) Result holds in solution and details, the page is built."""
+    import tempfile
+
+    result = Result(objective, method, Status(status), value, None, None, 0.5, solution, details)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "r.json"
+        path.write_text(json.dumps([result.to_dict(), result.to_dict()]))
+        page = build_report([path])
+    assert re.findall(r'<section id="([a-z]+)">', page) == [*SECTION_IDS, "inputs"]

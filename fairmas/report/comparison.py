@@ -44,6 +44,14 @@ def _detail(key: str) -> Callable[[Result], object]:
     return lambda r: r.details.get(key) if r.value is not None else None
 
 
+def _names(items: object) -> str | None:
+    return ", ".join(map(str, items)) or None if isinstance(items, list) else None
+
+
+def _count(items: object) -> int | None:
+    return len(items) if isinstance(items, list) else None
+
+
 ALLOCATION_COLUMNS: tuple[Column, ...] = (
     ("welfare", _detail("welfare")),
     ("min utility", _detail("min_utility")),
@@ -53,7 +61,7 @@ ALLOCATION_COLUMNS: tuple[Column, ...] = (
     ("price of fairness", _detail("price_of_fairness")),
 )
 MECHANISM_COLUMNS: tuple[Column, ...] = (
-    ("chosen", lambda r: ", ".join(map(str, r.solution.get("projects", []))) or None),
+    ("chosen", lambda r: _names(r.solution.get("projects"))),
     ("payments", _detail("payment_rule")),
     ("cost", _detail("cost")),
     ("net welfare", _detail("net_welfare")),
@@ -61,7 +69,7 @@ MECHANISM_COLUMNS: tuple[Column, ...] = (
     ("individually rational", _detail("individually_rational")),
 )
 PARTITION_COLUMNS: tuple[Column, ...] = (
-    ("coalitions", lambda r: len(r.solution["coalitions"]) if "coalitions" in r.solution else None),
+    ("coalitions", lambda r: _count(r.solution.get("coalitions"))),
     ("stable", _detail("stable")),
     ("individually rational", _detail("individually_rational")),
 )

@@ -199,6 +199,8 @@ def allocation_section(groups: Sequence[Group]) -> Section:
                 agents, resources, amounts, supply = _allocation_matrix(
                     same[0].solution["allocation"], instance, order
                 )
+                if amounts.size == 0:
+                    continue
                 label = methods_label(same)
                 fig = figures.allocation_heatmap(agents, resources, amounts, supply, label)
                 how = (
@@ -285,12 +287,18 @@ def network_edges(instance: Instance | None) -> figures.NetworkEdges | None:
 
 
 def _partition(result: Result) -> list[list[str]] | None:
+    """``solution.coalitions`` as lists of names, each name once; None when there is none."""
     coalitions = result.solution.get("coalitions")
-    if not isinstance(coalitions, list) or not coalitions:
+    if not isinstance(coalitions, list) or not all(isinstance(c, list) for c in coalitions):
         return None
-    if not all(isinstance(c, list) for c in coalitions):
-        return None
-    return [[str(name) for name in c] for c in coalitions]
+    seen: set[str] = set()
+    partition = []
+    for coalition in coalitions:
+        names = [str(name) for name in coalition if str(name) not in seen]
+        seen.update(names)
+        if names:
+            partition.append(list(dict.fromkeys(names)))
+    return partition or None
 
 
 def _members(coalitions: list[list[str]]) -> Html:
@@ -452,11 +460,7 @@ def games_section(groups: Sequence[Group]) -> Section:
                 parts.append(_transfers(same))
             curves = distinct(
                 results,
-                lambda r: (
-                    rounded_key(r.details["learning_curve"])
-                    if isinstance(r.details.get("learning_curve"), dict)
-                    else None
-                ),
+                lambda r: rounded_key(r.details["learning_curve"]) if _has_curve(r) else None,
             )
             cells = []
             for _, same in curves[:MAX_DISTINCT]:
@@ -533,6 +537,20 @@ def _profiles(results: Sequence[Result]) -> Html:
     if len(players) > MAX_LISTED_ROWS:
         more = f"; first {MAX_LISTED_ROWS} of {len(players)} players"
     return table(headers, rows, f"action of each player in each different profile{more}")
+
+
+def _has_curve(result: Result) -> bool:
+    """Whether ``details.learning_curve`` holds equally long lists of episodes and welfare."""
+    curve = result.details.get("learning_curve")
+    if not isinstance(curve, dict):
+        return False
+    episode, welfare = curve.get("episode"), curve.get("welfare")
+    return (
+        isinstance(episode, list)
+        and isinstance(welfare, list)
+        and 0 < len(episode) == len(welfare)
+        and all(_finite_number(v) for v in [*episode, *welfare])
+    )
 
 
 def _learning_curve(same: list[Result]) -> Html:
