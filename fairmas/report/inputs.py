@@ -478,6 +478,18 @@ def match_instance(result: Result, instances: Sequence[Instance]) -> Instance | 
     solution, its kind is one the objective reads (any kind for an objective
     fairmas does not know), and for an allocation every resource named in the
     solution is one of its resources.
+
+    Examples
+    --------
+    >>> from fairmas.models import TrustNetwork
+    >>> net = TrustNetwork.from_edges(["a", "b", "c"], [("a", "b", 0.5)])
+    >>> r = Result("min_cut_partition", "noi", Status.OPTIMAL, 0.5, 0.5, 0.0, 0.0,
+    ...            {"coalitions": [["a", "b"], ["c"]]})
+    >>> match_instance(r, [net]) is net
+    True
+    >>> match_instance(Result("csg", "dp", Status.OPTIMAL, 0.0, 0.0, 0.0, 0.0,
+    ...                       {"coalitions": [["a", "b"]]}), [net]) is None  # c is missing
+    True
     """
     names = result_names(result)
     if not names:
