@@ -12,7 +12,8 @@ dense games (every pair interacts) of 10 players × 4 actions and 30 × 5.
 Every method runs in this process on the same game with the same time limit
 (``--time-limit``, default 60 s, the goal): fairmas ``milp`` (local-marginal
 linearization, best responses without big-M, HiGHS), ``cpsat`` and
-``enumerate`` where the game has at most 10^7 profiles, and as the peer a
+``toulbar2`` (social optimum only), ``enumerate`` where the game has at most
+10^7 profiles, and as the peer a
 textbook *weak* MILP on the same HiGHS: McCormick products
 (z ≤ y_i, z ≤ y_j, z ≥ y_i + y_j − 1) and big-M best responses
 (Σ_j Σ_b (u_ij(a, b) − u_ij(a', b)) y_{j,b} ≥ −M (1 − y_{i,a})). A cell shows
@@ -141,6 +142,8 @@ def task_table(names: list[str], task: str, limit: float) -> str:
             "milp": run_fairmas(game, task, "milp", limit),
             "cpsat": run_fairmas(game, task, "cpsat", limit),
         }
+        if task == "optimum":
+            runs["toulbar2"] = run_fairmas(game, task, "toulbar2", limit)
         if game.n_profiles <= ENUMERATION_LIMIT:
             runs["enumerate"] = run_fairmas(game, task, "enumerate", limit)
         runs["weak MILP"] = run_weak(game, task, limit)
@@ -161,6 +164,7 @@ def task_table(names: list[str], task: str, limit: float) -> str:
                 format_count(game.n_profiles),
                 cell(runs["milp"]),
                 cell(runs["cpsat"]),
+                cell(runs["toulbar2"]) if "toulbar2" in runs else "—",
                 cell(runs["enumerate"]) if "enumerate" in runs else "—",
                 cell(runs["weak MILP"]),
                 value,
@@ -175,6 +179,7 @@ def task_table(names: list[str], task: str, limit: float) -> str:
             "profiles",
             "milp (s)",
             "cpsat (s)",
+            "toulbar2 (s)",
             "enumerate (s)",
             "weak MILP peer (s)",
             "value",

@@ -8,7 +8,8 @@ independent combinatorial method on the same instance.
 True
 """
 
-from fairmas.api import compare, compare_all, load, solve
+from fairmas import constraints
+from fairmas.api import build, compare, compare_all, load, solve, solve_model
 from fairmas.errors import FairmasError, InstanceError, MethodNotApplicableError, ParameterError
 from fairmas.models import (
     AllocationInstance,
@@ -42,8 +43,11 @@ __all__ = [
     "TrustNetwork",
     "WeightedGraph",
     "__version__",
+    "build",
     "compare",
     "compare_all",
+    "constraints",
     "load",
     "solve",
+    "solve_model",
 ]

@@ -1,4 +1,4 @@
-"""The Python API: :func:`load`, :func:`solve` and :func:`compare`.
+"""The Python API: :func:`load`, :func:`solve`, :func:`compare`, :func:`build`, :func:`solve_model`.
 
 Examples
 --------
@@ -23,11 +23,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pyomo.environ as pyo
+
 import fairmas.objectives  # noqa: F401  (fills the registry)
+from fairmas.constraints.registry import ConstraintLike, ConstraintSet, bind_constraints
 from fairmas.errors import InstanceError, MethodNotApplicableError, ParameterError
 from fairmas.models import Instance, load_instance
 from fairmas.registry import OBJECTIVES, Method, Objective, get_objective, values_agree
 from fairmas.result import Result, Status, relative_gap
+from fairmas.solvers.highs import solve_model as solve_pyomo_model
 from fairmas.solvers.options import DEFAULT_MIP_GAP, SolveOptions
 
 
@@ -53,6 +57,38 @@ def _check_kind(objective: Objective, instance: Instance) -> None:
         )
 
 
+def _prepare(
+    objective: Objective, instance: Instance, params: dict[str, Any], constraints: Any
+) -> Any:
+    """Parameters checked, constraints bound (before any solve), the problem prepared once."""
+    parsed = objective.parse_params(params)
+    bound = bind_constraints(instance, constraints, objective.name)
+    problem = objective.prepare(instance, parsed)
+    return replace(problem, constraints=bound) if bound else problem
+
+
+def _constraints_of(problem: Any) -> ConstraintSet | None:
+    found = getattr(problem, "constraints", None)
+    return found if found else None
+
+
+def _reason(objective: Objective, candidate: Method, problem: Any) -> str | None:
+    """Why ``candidate`` cannot run on ``problem`` (it cannot take its constraints, or its own
+    ``applies``), or None."""
+    constraints = _constraints_of(problem)
+    if constraints is not None and not candidate.takes_constraints:
+        able = [
+            m.name
+            for m in objective.methods.values()
+            if m.takes_constraints and m.applies(problem) is None
+        ]
+        return (
+            f"builds no Pyomo model, so it cannot take the constraints "
+            f"{', '.join(constraints.labels)}; methods that can: {', '.join(able) or 'none'}"
+        )
+    return candidate.applies(problem)
+
+
 def _run(objective: Objective, chosen: Method, problem: Any, options: SolveOptions) -> Result:
     started = time.perf_counter()
     chosen.warm_up()
@@ -63,6 +99,9 @@ def _run(objective: Objective, chosen: Method, problem: Any, options: SolveOptio
     details = dict(outcome.details)
     if warm_up_time > 1e-3:
         details["warm_up_time"] = warm_up_time
+    constraints = _constraints_of(problem)
+    if constraints is not None and chosen.takes_constraints:
+        details["constraints_added"] = constraints.labels
     if outcome.solution is None:
         return Result(
             objective.name,
@@ -95,7 +134,7 @@ def _run(objective: Objective, chosen: Method, problem: Any, options: SolveOptio
 def _first_applicable(objective: Objective, problem: Any) -> Method:
     reasons = []
     for candidate in objective.methods.values():
-        reason = candidate.applies(problem)
+        reason = _reason(objective, candidate, problem)
         if reason is None:
             return candidate
         reasons.append(f"{candidate.name} {reason}")
@@ -107,6 +146,7 @@ def solve(
     objective: str,
     method: str | None = None,
     *,
+    constraints: Iterable[ConstraintLike] = (),
     time_limit: float | None = None,
     mip_gap: float = DEFAULT_MIP_GAP,
     threads: int | None = None,
@@ -123,7 +163,14 @@ def solve(
         A registered objective, e.g. ``"min_cut_partition"``.
     method : str, optional
         A method of that objective; by default the first (fastest) one that
-        applies to the instance.
+        applies to the instance (and, with constraints, builds a Pyomo model).
+    constraints : iterable, optional
+        Plug-in constraints added to every model the method builds, after the
+        instance's own ``constraints:`` block (:mod:`fairmas.constraints`):
+        ``"ef1"``, ``"utility_floor:value=3"``, ``("utility_floor", {"value":
+        3})``, a function ``f(model, instance, **params)``, or ``(f, {params})``.
+        A solve they make infeasible has status ``infeasible``; every Result of
+        a constrained solve lists them in ``details["constraints_added"]``.
     time_limit, mip_gap, threads, verbose
         See :class:`fairmas.solvers.options.SolveOptions`.
     **params
@@ -138,16 +185,24 @@ def solve(
     ------
     InstanceError, ParameterError, MethodNotApplicableError
         For bad input: the message names the field or option and the rule.
+
+    Examples
+    --------
+    >>> import fairmas
+    >>> inst = fairmas.AllocationInstance.from_arrays(
+    ...     ["a", "b"], ["g"], [[1], [1]], supply=[3], divisible=False)
+    >>> r = fairmas.solve(inst, "max_min", constraints=["utility_floor:agent=a,value=4"])
+    >>> str(r.status), r.details["constraints_added"]
+    ('infeasible', ['utility_floor:agent=a,value=4'])
     """
     chosen_objective = get_objective(objective)
     instance = _as_instance(instance)
     _check_kind(chosen_objective, instance)
-    parsed = chosen_objective.parse_params(params)
     options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads, verbose=verbose)
-    problem = chosen_objective.prepare(instance, parsed)
+    problem = _prepare(chosen_objective, instance, params, constraints)
     if method is not None:
         chosen = chosen_objective.get_method(method)
-        reason = chosen.applies(problem)
+        reason = _reason(chosen_objective, chosen, problem)
         if reason is not None:
             raise MethodNotApplicableError(chosen.name, reason)
     else:
@@ -160,6 +215,7 @@ def compare(
     objective: str,
     methods: Iterable[str] | None = None,
     *,
+    constraints: Iterable[ConstraintLike] = (),
     time_limit: float | None = None,
     mip_gap: float = DEFAULT_MIP_GAP,
     threads: int | None = None,
@@ -167,7 +223,8 @@ def compare(
 ) -> list[Result]:
     """Run several methods of one objective on one instance and check that they agree.
 
-    The instance is prepared once. A method that does not apply is reported
+    The instance is prepared once. A method that does not apply (with
+    ``constraints``: every method that builds no Pyomo model) is reported
     with status ``error`` and the reason in ``details["error"]``. Every Result
     gets ``details["agrees"]``: whether its value matches the best value of the
     exact methods that finished optimally (within
@@ -178,6 +235,8 @@ def compare(
     ----------
     methods : iterable of str, optional
         Default: every registered method of the objective.
+    constraints : iterable, optional
+        Plug-in constraints, as for :func:`solve`.
 
     Returns
     -------
@@ -187,15 +246,14 @@ def compare(
     chosen_objective = get_objective(objective)
     instance = _as_instance(instance)
     _check_kind(chosen_objective, instance)
-    parsed = chosen_objective.parse_params(params)
     options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads)
     names = list(methods) if methods is not None else list(chosen_objective.methods)
     chosen = [chosen_objective.get_method(name) for name in names]
-    problem = chosen_objective.prepare(instance, parsed)
+    problem = _prepare(chosen_objective, instance, params, constraints)
 
     results = []
     for candidate in chosen:
-        reason = candidate.applies(problem)
+        reason = _reason(chosen_objective, candidate, problem)
         if reason is not None:
             results.append(
                 Result(
@@ -273,6 +331,7 @@ def objectives_for(instance: Instance) -> list[Objective]:
 def compare_all(
     instance: Instance | str | Path,
     *,
+    constraints: Iterable[ConstraintLike] = (),
     time_limit: float | None = None,
     mip_gap: float = DEFAULT_MIP_GAP,
     threads: int | None = None,
@@ -282,6 +341,7 @@ def compare_all(
 
     Each objective receives the parameters it knows; a parameter no fitting
     objective knows is an error. Agreement is marked within each objective.
+    ``constraints`` go to every objective (as for :func:`solve`).
 
     Returns
     -------
@@ -309,10 +369,167 @@ def compare_all(
                 f"unknown parameter for the objectives of {instance.kind}; known: "
                 f"{', '.join(known) or 'none'}",
             )
+    constraints = list(constraints)
+    for objective in fitting:  # every constraint must fit every objective before anything runs
+        bind_constraints(instance, constraints, objective.name)
     results: list[Result] = []
     for objective in fitting:
         own = {k: v for k, v in params.items() if k in objective.parameters.model_fields}
         results += compare(
-            instance, objective.name, time_limit=time_limit, mip_gap=mip_gap, threads=threads, **own
+            instance,
+            objective.name,
+            constraints=constraints,
+            time_limit=time_limit,
+            mip_gap=mip_gap,
+            threads=threads,
+            **own,
         )
     return results
+
+
+# ----------------------------------------------------------------------------- Pyomo models
+
+
+BUILT_MARK = "_fairmas_built"
+"""Attribute of a model made by :func:`build`: its objective and prepared problem."""
+
+
+def build(
+    instance: Instance | str | Path,
+    objective: str,
+    *,
+    constraints: Iterable[ConstraintLike] = (),
+    **params: Any,
+) -> pyo.ConcreteModel:
+    """The Pyomo model the objective's model-building method would solve, for you to extend.
+
+    Add any variables, constraints or a new objective by hand, then solve it
+    with the same backend with :func:`solve_model`, which decodes the solution
+    into the objective's :class:`~fairmas.result.Result` (named solution,
+    fairness metrics). The model's stable component names are listed in each
+    formulation's docstring (allocation: ``model.x[i, j]``,
+    ``model.utility[i]``, ``model.agent_names`` ...).
+
+    Parameters
+    ----------
+    instance : Instance or path
+    objective : str
+        An objective solved by one model: ``max_min``, ``min_gap``,
+        ``welfare``, ``min_cut_partition``, ``csg`` (table games) or
+        ``social_optimum``. Objectives solved by a sequence of models
+        (``leximin``, ``nash``, ``equilibrium``, ``alignment``) take hand-made
+        additions as a function: ``fairmas.solve(..., constraints=[f])``.
+    constraints : iterable, optional
+        Plug-in constraints added to the model (as for :func:`solve`).
+    **params
+        The objective's parameters.
+
+    Returns
+    -------
+    pyomo.environ.ConcreteModel
+
+    Raises
+    ------
+    ParameterError
+        For an objective without a single model (the message names those
+        that have one), and the bad inputs of :func:`solve`.
+
+    Examples
+    --------
+    >>> import fairmas, pyomo.environ as pyo
+    >>> inst = fairmas.AllocationInstance.from_arrays(["a", "b"], ["cpu"], [[1.0], [2.0]],
+    ...                                               supply=[3])
+    >>> model = fairmas.build(inst, "max_min")
+    >>> model.a_gets_at_most_one = pyo.Constraint(expr=model.x[0, 0] <= 1)   # by hand
+    >>> result = fairmas.solve_model(model)
+    >>> str(result.status), result.solution["allocation"], result.value
+    ('optimal', {'a': {'cpu': 1}, 'b': {'cpu': 2}}, 1.0)
+    """
+    chosen_objective = get_objective(objective)
+    form = chosen_objective.model_form
+    if form is None:
+        having = ", ".join(name for name, o in OBJECTIVES.items() if o.model_form is not None)
+        raise ParameterError(
+            "objective",
+            f"{chosen_objective.name} is solved by a sequence of models (or none), not one; "
+            f"fairmas.build gives the model of: {having}; to add components to every model of "
+            f"{chosen_objective.name}, pass a function: fairmas.solve(..., constraints=[f])",
+        )
+    instance = _as_instance(instance)
+    _check_kind(chosen_objective, instance)
+    problem = _prepare(chosen_objective, instance, params, constraints)
+    chosen = chosen_objective.get_method(form.method)
+    reason = chosen.applies(problem)
+    if reason is not None:
+        raise MethodNotApplicableError(chosen.name, reason)
+    model = form.build(problem, SolveOptions())
+    problem.constraints.apply(model)
+    setattr(model, BUILT_MARK, (chosen_objective, problem))
+    return model
+
+
+def solve_model(
+    model: pyo.ConcreteModel,
+    *,
+    time_limit: float | None = None,
+    mip_gap: float = DEFAULT_MIP_GAP,
+    threads: int | None = None,
+    verbose: bool = False,
+) -> Result:
+    """Solve a Pyomo model with HiGHS and return a :class:`~fairmas.result.Result`.
+
+    A model made by :func:`build` (and extended by hand) is solved with its
+    objective's backend and decoded into that objective's Result: named
+    solution, value recomputed from the solution, metrics; ``details``
+    gets ``built_model: true``. Any other linear or mixed-integer Pyomo model
+    is solved with :func:`fairmas.solvers.highs.solve_model`; its Result has
+    the model's name as objective, method ``highs``, the objective value, and
+    the value of every variable in ``solution["variables"]``.
+
+    Never raises for infeasible, unbounded or time-limited models (statuses).
+
+    Examples
+    --------
+    >>> import fairmas, pyomo.environ as pyo
+    >>> m = pyo.ConcreteModel(name="toy")
+    >>> m.x = pyo.Var(bounds=(0, 4))
+    >>> m.obj = pyo.Objective(expr=2 * m.x, sense=pyo.maximize)
+    >>> r = fairmas.solve_model(m)
+    >>> r.objective, r.method, str(r.status), r.value, r.solution
+    ('toy', 'highs', 'optimal', 8.0, {'variables': {'x': 4.0}})
+    """
+    options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads, verbose=verbose)
+    built = getattr(model, BUILT_MARK, None)
+    if built is not None:
+        objective, problem = built
+        form = objective.model_form
+        registered = objective.methods[form.method]
+        by_hand = replace(
+            registered, run=lambda problem, options: form.solve(problem, model, options)
+        )
+        result = _run(objective, by_hand, problem, options)
+        return replace(result, details={**result.details, "built_model": True})
+    started = time.perf_counter()
+    solved = solve_pyomo_model(model, options)
+    wall_time = time.perf_counter() - started
+    solution: dict[str, Any] = {}
+    if solved.has_solution:
+        solution["variables"] = {
+            var.name: pyo.value(var)
+            for var in model.component_data_objects(pyo.Var, active=True, descend_into=True)
+            if var.value is not None
+        }
+    details: dict[str, Any] = {"termination": solved.termination}
+    if solved.message:
+        details["error"] = solved.message
+    return Result(
+        objective=model.name,
+        method="highs",
+        status=solved.status,
+        value=solved.objective if solved.has_solution else None,
+        bound=solved.bound,
+        gap=solved.gap,
+        wall_time=wall_time,
+        solution=solution,
+        details=details,
+    )

@@ -10,10 +10,11 @@ the traceback); 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -22,6 +23,13 @@ from rich.table import Table
 
 from fairmas import __version__
 from fairmas.api import ALL_OBJECTIVES, compare, compare_all, solve
+from fairmas.constraints import (
+    bind_constraints,
+    describe_constraints,
+    load_plugin,
+    parse_constraint_text,
+    registered,
+)
 from fairmas.errors import FairmasError, InstanceError, ParameterError
 from fairmas.models import FILE_FORMATS, INSTANCE_KINDS, load_instance, save_instance
 from fairmas.models.partition import read_partition
@@ -60,6 +68,16 @@ def _build_parser() -> argparse.ArgumentParser:
             help="auto: an instance file by extension; odpip: an ODP-IP value file (2^n lines)",
         )
 
+    def add_plugin_option(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--plugin",
+            action="append",
+            default=[],
+            metavar="MODULE:FUNCTION",
+            help="register FUNCTION of MODULE as a constraint named after it (repeatable); "
+            "use it with --constraint NAME or in the file's constraints block",
+        )
+
     def add_solve_options(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("file", help="instance file (.yaml, .yml, .json or .toml)")
         sub.add_argument(
@@ -86,6 +104,15 @@ def _build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--out", metavar="FILE", help="write the JSON result to FILE (atomically)")
         sub.add_argument("--json", action="store_true", help="print JSON instead of a summary")
         add_format_option(sub)
+        sub.add_argument(
+            "--constraint",
+            action="append",
+            default=[],
+            metavar="NAME[:KEY=VALUE,...]",
+            help="add a plug-in constraint to every model built (repeatable), e.g. ef1 or "
+            "utility_floor:value=3; `fairmas constraints` lists them",
+        )
+        add_plugin_option(sub)
 
     solve_parser = commands.add_parser("solve", help="solve one objective with one method")
     add_solve_options(solve_parser)
@@ -106,6 +133,12 @@ def _build_parser() -> argparse.ArgumentParser:
     validate_parser = commands.add_parser("validate", help="check an instance file")
     validate_parser.add_argument("file")
     add_format_option(validate_parser)
+    add_plugin_option(validate_parser)
+
+    constraints_parser = commands.add_parser(
+        "constraints", help="list the plug-in constraints (built in, installed, --plugin)"
+    )
+    add_plugin_option(constraints_parser)
 
     convert_parser = commands.add_parser(
         "convert", help="convert an instance between YAML, JSON and the ODP-IP value format"
@@ -223,6 +256,18 @@ def parse_params(pairs: Sequence[str]) -> dict[str, str]:
     return params
 
 
+@contextlib.contextmanager
+def _plugins(args: argparse.Namespace) -> Iterator[None]:
+    """Load the ``--plugin`` functions and register them for this command only."""
+    with registered([load_plugin(target) for target in getattr(args, "plugin", [])]):
+        yield
+
+
+def _constraints(args: argparse.Namespace) -> list[Any]:
+    """The ``--constraint`` options, parsed (checked when the solve binds them)."""
+    return [parse_constraint_text(text) for text in getattr(args, "constraint", [])]
+
+
 def _check_out_path(out: str | None, option: str = "--out") -> None:
     if out is None:
         return
@@ -250,6 +295,12 @@ def _print_result(console: Console, result: Result) -> None:
     _print_solution(console, result.solution)
     if "stable" in result.details:
         _print_stability(console, result.details)
+    if result.details.get("constraints_added"):
+        console.print(f"constraints {', '.join(result.details['constraints_added'])}")
+    if result.details.get("infeasible_constraints"):
+        rows = result.details["infeasible_constraints"]
+        more = f", ... ({len(rows)} in all)" if len(rows) > 12 else ""
+        console.print(f"infeasible subsystem: {', '.join(rows[:12])}{more}")
     if "error" in result.details:
         console.print(f"error      {result.details['error']}")
 
@@ -337,6 +388,7 @@ def _solve_command(args: argparse.Namespace, console: Console) -> int:
         load_instance(args.file, args.format),
         args.objective,
         args.method,
+        constraints=_constraints(args),
         time_limit=args.time_limit,
         mip_gap=args.mip_gap,
         threads=args.threads,
@@ -362,6 +414,7 @@ def _compare_command(args: argparse.Namespace, console: Console) -> int:
         load_instance(args.file, args.format),
         args.objective,
         args.method,
+        constraints=_constraints(args),
         time_limit=args.time_limit,
         mip_gap=args.mip_gap,
         threads=args.threads,
@@ -373,7 +426,7 @@ def _compare_command(args: argparse.Namespace, console: Console) -> int:
     if args.json:
         print(text)
     else:
-        params = " ".join(args.param)
+        params = " ".join(args.param + [f"+{c}" for c in args.constraint])
         _print_comparison(console, results, f"on {args.file} {params}".rstrip())
     disagree = any(r.details.get("agrees") is False for r in results)
     return EXIT_NO_SOLUTION if disagree else EXIT_OK
@@ -384,6 +437,7 @@ def _compare_all_command(args: argparse.Namespace, console: Console) -> int:
         raise ParameterError("--method", "cannot be combined with --objective all")
     results = compare_all(
         load_instance(args.file, args.format),
+        constraints=_constraints(args),
         time_limit=args.time_limit,
         mip_gap=args.mip_gap,
         threads=args.threads,
@@ -395,7 +449,8 @@ def _compare_all_command(args: argparse.Namespace, console: Console) -> int:
     if args.json:
         print(text)
     else:
-        _print_all_comparison(console, results, f"{args.file} {' '.join(args.param)}".rstrip())
+        given = " ".join(args.param + [f"+{c}" for c in args.constraint])
+        _print_all_comparison(console, results, f"{args.file} {given}".rstrip())
     disagree = any(r.details.get("agrees") is False for r in results)
     return EXIT_NO_SOLUTION if disagree else EXIT_OK
 
@@ -459,7 +514,24 @@ def _print_all_comparison(console: Console, results: list[Result], header: str) 
 
 def _validate_command(args: argparse.Namespace, console: Console) -> int:
     instance = load_instance(args.file, args.format)
-    console.print(f"{args.file}: OK ({instance.describe()})")
+    bound = bind_constraints(instance)  # names, kinds and parameters of its constraints
+    extra = f"; constraints: {', '.join(bound.labels)}" if bound else ""
+    console.print(f"{args.file}: OK ({instance.describe()}{extra})")
+    return EXIT_OK
+
+
+def _constraints_command(args: argparse.Namespace, console: Console) -> int:
+    for row in describe_constraints():
+        if "error" in row:
+            console.print(
+                f"[bold]{row['name']}[/] ({row['origin']}) — cannot be loaded: {row['error']}"
+            )
+            continue
+        fits = " or ".join(row["kinds"]) if row["kinds"] else "any kind"
+        if row["objectives"]:
+            fits += f"; objective {' or '.join(row['objectives'])}"
+        console.print(f"[bold]{row['name']}[/] ({row['origin']}; {fits}) — {row['summary']}")
+        console.print(f"  parameters: {', '.join(row['parameters']) or 'none'}")
     return EXIT_OK
 
 
@@ -624,6 +696,7 @@ _COMMANDS = {
     "solve": _solve_command,
     "compare": _compare_command,
     "validate": _validate_command,
+    "constraints": _constraints_command,
     "schema": _schema_command,
     "methods": _methods_command,
     "check": _check_command,
@@ -642,7 +715,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     console = Console(highlight=False, soft_wrap=True)
     try:
-        return _COMMANDS[args.command](args, console)
+        with _plugins(args):  # --plugin functions are constraints for this command only
+            return _COMMANDS[args.command](args, console)
     except FairmasError as exc:
         sys.stderr.write(f"fairmas: error: {exc}\n")
         return EXIT_BAD_INPUT

@@ -91,6 +91,10 @@ class Method:
     warm_up : callable
         One-time set-up run before the method's clock starts (compiling its
         kernels); its time goes to ``details["warm_up_time"]``.
+    takes_constraints : bool
+        Whether the method builds Pyomo models and adds the problem's plug-in
+        constraints to each (:mod:`fairmas.constraints`); the others cannot
+        run when constraints are given.
     """
 
     name: str
@@ -99,6 +103,29 @@ class Method:
     summary: str
     applies: Callable[[Any], str | None] = lambda problem: None
     warm_up: Callable[[], None] = lambda: None
+    takes_constraints: bool = False
+
+
+@dataclass(frozen=True)
+class ModelForm:
+    """The one Pyomo model an objective's model-building method solves (``fairmas.build``).
+
+    Attributes
+    ----------
+    method : str
+        The method that builds and solves it.
+    build : callable
+        ``build(problem, options) -> ConcreteModel``, before plug-in constraints
+        (``options`` bound any solve the building needs, e.g. min_gap's
+        welfare floor under constraints).
+    solve : callable
+        ``solve(problem, model, options) -> Outcome``: solve a built (and
+        possibly extended) model with the objective's backend and decode it.
+    """
+
+    method: str
+    build: Callable[[Any, SolveOptions], Any]
+    solve: Callable[[Any, Any, SolveOptions], Outcome]
 
 
 @dataclass
@@ -129,6 +156,9 @@ class Objective:
     plot : callable or None
         ``plot(result, path)`` draws a Result of this objective to a PNG file
         (``fairmas solve --plot FILE``); None when the objective draws nothing.
+    model_form : ModelForm or None
+        Its single Pyomo model, registered by :func:`model_method`; None when
+        the objective is solved by a sequence of models or none.
     """
 
     name: str
@@ -141,6 +171,7 @@ class Objective:
     methods: dict[str, Method] = field(default_factory=dict)
     extra_kinds: tuple[str, ...] = ()
     plot: Callable[[Any, Any], None] | None = None
+    model_form: ModelForm | None = None
 
     @property
     def kinds(self) -> tuple[str, ...]:
@@ -200,8 +231,13 @@ def method(
     summary: str,
     applies: Callable[[Any], str | None] | None = None,
     warm_up: Callable[[], None] | None = None,
+    constraints: bool = False,
 ) -> Callable[[Callable[[Any, SolveOptions], Outcome]], Callable[[Any, SolveOptions], Outcome]]:
-    """Decorator registering ``run(problem, options) -> Outcome`` as a method of ``objective``."""
+    """Decorator registering ``run(problem, options) -> Outcome`` as a method of ``objective``.
+
+    ``constraints=True`` declares that ``run`` adds ``problem.constraints`` to
+    every Pyomo model it builds (:func:`fairmas.constraints.apply_constraints`).
+    """
 
     def register(run: Callable[[Any, SolveOptions], Outcome]) -> Callable[..., Outcome]:
         if name in objective.methods:
@@ -213,8 +249,44 @@ def method(
             summary=summary,
             applies=applies or (lambda problem: None),
             warm_up=warm_up or (lambda: None),
+            takes_constraints=constraints,
         )
         return run
+
+    return register
+
+
+def model_method(
+    objective: Objective,
+    name: str,
+    *,
+    exact: bool,
+    summary: str,
+    build: Callable[[Any, SolveOptions], Any],
+    applies: Callable[[Any], str | None] | None = None,
+) -> Callable[[Callable[[Any, Any, SolveOptions], Outcome]], Callable[..., Outcome]]:
+    """Decorator registering a method that solves one Pyomo model, and that model.
+
+    The decorated ``solve(problem, model, options) -> Outcome`` solves a model
+    made by ``build(problem, options)``; the method runs ``build``, adds the problem's
+    plug-in constraints (``problem.constraints.apply(model)``), then ``solve``.
+    The first such method of an objective is its :class:`ModelForm`, the model
+    :func:`fairmas.build` returns.
+    """
+
+    def register(solve: Callable[[Any, Any, SolveOptions], Outcome]) -> Callable[..., Outcome]:
+        def run(problem: Any, options: SolveOptions) -> Outcome:
+            model = build(problem, options)
+            problem.constraints.apply(model)
+            return solve(problem, model, options)
+
+        run.__doc__ = solve.__doc__
+        method(objective, name, exact=exact, summary=summary, applies=applies, constraints=True)(
+            run
+        )
+        if objective.model_form is None:
+            objective.model_form = ModelForm(name, build, solve)
+        return solve
 
     return register
 

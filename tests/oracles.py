@@ -314,3 +314,138 @@ def pairwise_game_brute_force(document: dict) -> dict:
     near = optimum - 1e-6 * max(1.0, abs(optimum))
     alignment = min(sum(regret[p]) for p in welfare if welfare[p] >= near)
     return {"optimum": optimum, "equilibria": equilibria, "alignment": alignment}
+
+
+# ----------------------------------------------------------------------------- issue 6: constraints
+# The fairness properties written from their definitions, in plain Python, to filter the
+# brute-force enumeration and to check solutions (no code shared with fairmas.constraints).
+
+
+def bundle_value(values, i, bundle) -> float:
+    """v_i of a bundle (amounts per resource)."""
+    return sum(values[i][j] * bundle[j] for j in range(len(bundle)))
+
+
+def is_envy_free(values, x, weights=None, tol=1e-7) -> bool:
+    """v_i(x_i)/w_i ≥ v_i(x_k)/w_k for every i ≠ k (w ≡ 1 without weights)."""
+    n = len(values)
+    w = weights or [1.0] * n
+    return all(
+        bundle_value(values, i, x[i]) / w[i] >= bundle_value(values, i, x[k]) / w[k] - tol
+        for i in range(n)
+        for k in range(n)
+        if i != k
+    )
+
+
+def is_ef1(values, x, weights=None, tol=1e-7) -> bool:
+    """Envy-free up to one unit: removing k's most valuable unit (to i) ends i's envy."""
+    n = len(values)
+    w = weights or [1.0] * n
+    for i in range(n):
+        for k in range(n):
+            if i == k:
+                continue
+            held = [values[i][j] for j in range(len(x[k])) if x[k][j] >= 1]
+            best = max(held, default=0.0)
+            own = bundle_value(values, i, x[i]) / w[i]
+            if own < (bundle_value(values, i, x[k]) - best) / w[k] - tol:
+                return False
+    return True
+
+
+def is_proportional(values, supply, weights, x, tol=1e-7) -> bool:
+    """v_i(x) ≥ w_i/Σw · v_i(everything)."""
+    total = sum(weights)
+    return all(
+        bundle_value(values, i, x[i]) >= weights[i] / total * bundle_value(values, i, supply) - tol
+        for i in range(len(values))
+    )
+
+
+def constrained_brute_force(values, supply, weights, objective, keep, caps=None, epsilon=0.0):
+    """Optimum of an allocation objective over the integer allocations ``keep(x, u)`` accepts.
+
+    ``objective``: ``max_min`` (value), ``min_gap`` (value; floor from the best welfare among
+    the kept allocations), ``nash`` ((most positive agents, Σ w log u)), ``leximin`` (sorted
+    vector). None when no allocation is kept.
+    """
+    import math
+
+    kept = [(x, us) for x, us in integer_allocations(values, supply, caps) if keep(x, us)]
+    if not kept:
+        return None
+    if objective == "max_min":
+        return max(min(u / w for u, w in zip(us, weights, strict=True)) for _, us in kept)
+    if objective == "min_gap":
+        top = max(sum(us) for _, us in kept)
+        floor = (1 - epsilon) * top - 1e-9 * max(1.0, top)
+        return min(max(us) - min(us) for _, us in kept if sum(us) >= floor)
+    if objective == "nash":
+        best = (-1, -math.inf)
+        for _, us in kept:
+            count = sum(u > 0 for u in us)
+            welfare = sum(w * math.log(u) for u, w in zip(us, weights, strict=True) if u > 0)
+            if count > best[0] or (count == best[0] and welfare > best[1] + 1e-12):
+                best = (count, welfare)
+        return best
+    if objective == "leximin":
+        best = None
+        for _, us in kept:
+            key = sorted(u / w for u, w in zip(us, weights, strict=True))
+            if best is None or _lexicographically_larger(key, best):
+                best = key
+        return best
+    raise ValueError(objective)
+
+
+def _lexicographically_larger(a, b, tol=1e-9) -> bool:
+    for p, q in zip(a, b, strict=True):
+        if p > q + tol:
+            return True
+        if p < q - tol:
+            return False
+    return False
+
+
+def oracle_constrained_projects(values, costs, keep) -> tuple[float, list[int]] | None:
+    """Best Σ_i v_i(S) over cost-recovering project sets S that ``keep(S, agent_values, cost)``
+    accepts (S a tuple of project indices); None when there is none."""
+    import itertools
+
+    n, K = len(values), len(costs)
+    best = None
+    for size in range(K + 1):
+        for chosen in itertools.combinations(range(K), size):
+            agent_values = [sum(values[i][k] for k in chosen) for i in range(n)]
+            cost = sum(costs[k] for k in chosen)
+            if sum(agent_values) < cost - 1e-9 * max(1.0, cost):
+                continue
+            if not keep(chosen, agent_values, cost):
+                continue
+            gross = sum(agent_values)
+            if best is None or gross > best[0] + 1e-9:
+                best = (gross, list(chosen))
+    return best
+
+
+def best_partition_with(n: int, weight, keep, k: int | None = None) -> float | None:
+    """Max Σ_{i<j in one coalition} weight(i, j) over the partitions (a label per agent; exactly
+    k coalitions when k is given) that ``keep(labels)`` accepts; None when none is kept."""
+    if k is not None:
+        candidates = set_partitions(n, k)
+    else:
+        candidates = (
+            [next(b for b, mask in enumerate(blocks) if mask >> i & 1) for i in range(n)]
+            for blocks in all_set_partitions(n)
+        )
+    best = None
+    for labels in candidates:
+        labels = list(labels)
+        if not keep(labels):
+            continue
+        total = sum(
+            weight(i, j) for i in range(n) for j in range(i + 1, n) if labels[i] == labels[j]
+        )
+        best = total if best is None else max(best, total)
+    return best

@@ -16,7 +16,12 @@ from fairmas.registry import OBJECTIVES, values_agree
 from fairmas.solvers.csg_exact import dp_solve, idp_ip_solve
 from fairmas.solvers.multicut import solve_graph_game
 from fairmas.solvers.yeh_dp import split_count
-from tests.oracles import all_set_partitions, best_structure_value, graph_game_table
+from tests.oracles import (
+    all_set_partitions,
+    best_structure_value,
+    blocking_coalitions_brute_force,
+    graph_game_table,
+)
 
 EXACT = [name for name, m in OBJECTIVES["csg"].methods.items() if m.exact]
 README_VALUES = [0, 30, 40, 50, 25, 60, 55, 90, 45, 80, 70, 120, 80, 100, 115, 140]
@@ -221,3 +226,24 @@ def test_milp_on_a_sparse_signed_graph_of_60_agents() -> None:
 
 def test_set_partitions_oracle() -> None:
     assert [len(all_set_partitions(n)) for n in range(7)] == [1, 1, 2, 5, 15, 52, 203]
+
+
+@settings(max_examples=25)
+@given(game=graph_games(max_agents=9))
+def test_graph_game_structures_report_their_stability(game: CoalitionGame) -> None:
+    result = fairmas.solve(game, "csg", "milp")
+    labels = game.graph.labels_from_coalitions(result.solution["coalitions"])
+    blocking = blocking_coalitions_brute_force(game.graph, labels.tolist())
+    assert result.details["stable"] is (not blocking)
+    if blocking:
+        found = tuple(
+            sorted(game.agents.index(name) for name in result.details["blocking_coalition"])
+        )
+        assert found in blocking
+
+
+def test_table_games_say_why_stability_is_not_reported() -> None:
+    game = CoalitionGame.from_table(["a1", "a2", "a3", "a4"], README_VALUES)
+    result = fairmas.solve(game, "csg")
+    assert result.details["stable"] is None
+    assert "table games" in result.details["stability_search"]["status"]

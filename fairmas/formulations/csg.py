@@ -69,13 +69,18 @@ def _singleton_sums(values: np.ndarray, n: int) -> np.ndarray:
     return sums
 
 
-def set_partitioning_model(values: np.ndarray) -> pyo.ConcreteModel:
+def set_partitioning_model(values: np.ndarray, all_coalitions: bool = False) -> pyo.ConcreteModel:
     """Build the set-partitioning MILP of a coalition table.
 
     Parameters
     ----------
     values : ndarray of float64
         ``values[mask]`` for every bitmask of n ≤ 16 agents.
+    all_coalitions : bool
+        Keep a column for every coalition. By default a coalition worth no
+        more than its members alone is left out (splitting it into singletons
+        is as good), which is exact for this model alone but not once other
+        constraints are added (plug-in constraints, hand-made rows).
 
     Returns
     -------
@@ -97,7 +102,11 @@ def set_partitioning_model(values: np.ndarray) -> pyo.ConcreteModel:
         raise ValueError(f"need 2^n values with 1 ≤ n ≤ {MAX_SET_PARTITIONING_AGENTS}")
     masks = np.arange(1, 1 << n, dtype=np.int64)
     singleton = (masks & (masks - 1)) == 0
-    kept = masks[singleton | (values[1:] > _singleton_sums(values, n)[1:])]
+    kept = (
+        masks
+        if all_coalitions
+        else masks[singleton | (values[1:] > _singleton_sums(values, n)[1:])]
+    )
 
     model = pyo.ConcreteModel(name="csg_set_partitioning")
     model.AGENTS = pyo.RangeSet(0, n - 1)

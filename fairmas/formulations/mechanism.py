@@ -16,6 +16,8 @@ Stable component names (for plug-in constraints): ``model.AGENTS``,
 ``model.agent_value[i]`` (Expression v_i(S)), ``model.cost`` (Expression C(S)),
 ``model.cost_recovery``, ``model.individually_rational[i]``; auction:
 ``model.ITEMS``, ``model.item_sold_once[j]``, ``model.one_bid_per_agent[i]``.
+``model.absent_agents`` lists the agent a VCG re-solve leaves out (empty
+otherwise), so that constraints concerning that agent can skip it.
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ def build_welfare_model(
     model = pyo.ConcreteModel(name="welfare")
     model.agent_names = list(instance.agents)
     model.project_names = list(instance.projects)
+    model.absent_agents = () if excluded_agent is None else (excluded_agent,)
     model.AGENTS = pyo.RangeSet(0, n - 1)
     model.PROJECTS = pyo.RangeSet(0, K - 1) if K else pyo.Set(initialize=[])
     model.select = pyo.Var(model.PROJECTS, domain=pyo.Binary, doc="1: project k is carried out")

@@ -101,6 +101,12 @@ def save_instance(instance: Instance, path: str | Path, format: str | None = Non
                 "kind",
                 f"only a coalition_game can be written as an ODP-IP file, not a {instance.kind}",
             )
+        if instance.constraints:
+            raise InstanceError(
+                instance.origin,
+                "constraints",
+                "an ODP-IP value file cannot hold a constraints block; write YAML or JSON",
+            )
         write_odpip(instance, path)
     else:
         write_document(instance.to_document(), path)

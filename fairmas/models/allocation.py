@@ -32,6 +32,13 @@ import numpy as np
 from pydantic import Field
 
 from fairmas.errors import InstanceError
+from fairmas.models.constraint_spec import (
+    CONSTRAINTS_FIELD,
+    ConstraintDocument,
+    ConstraintSpec,
+    reads_constraints,
+    with_constraint_block,
+)
 from fairmas.models.validation import (
     Document,
     Name,
@@ -72,6 +79,7 @@ class AllocationDocument(Document):
     caps: dict[Name, dict[Name, NonNegative]] | None = Field(
         None, description="at most this much of a resource for an agent (default: no cap)"
     )
+    constraints: list[ConstraintDocument] | None = CONSTRAINTS_FIELD
 
 
 class _MappingValuations(AllocationDocument):
@@ -130,6 +138,8 @@ class AllocationInstance:
     entitlements: np.ndarray
     caps: np.ndarray
     origin: str = "<python>"
+    constraints: tuple[ConstraintSpec, ...] = ()
+    """Plug-in constraints of the ``constraints:`` block (:mod:`fairmas.constraints`)."""
 
     kind: ClassVar[str] = "allocation"
     document_model: ClassVar[type[Document]] = AllocationDocument
@@ -297,6 +307,7 @@ class AllocationInstance:
         )
 
     @classmethod
+    @reads_constraints
     def from_document(cls, data: Any, source: str = "<python>") -> AllocationInstance:
         """Build from a parsed instance file (a dict in the format of DESIGN section 5)."""
         shape = data.get("valuations") if isinstance(data, dict) else None
@@ -369,7 +380,7 @@ class AllocationInstance:
                 for agent, row in zip(self.agents, self.caps, strict=True)
                 if np.isfinite(row).any()
             }
-        return document
+        return with_constraint_block(document, self.constraints)
 
 
 def _plain(value: float) -> float | int:

@@ -59,6 +59,13 @@ import numpy as np
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
 from fairmas.errors import InstanceError
+from fairmas.models.constraint_spec import (
+    CONSTRAINTS_FIELD,
+    ConstraintDocument,
+    ConstraintSpec,
+    reads_constraints,
+    with_constraint_block,
+)
 from fairmas.models.generators import DISTRIBUTIONS, generate_values
 from fairmas.models.relations import coalition_weights
 from fairmas.models.trust_network import TrustNetwork
@@ -177,6 +184,7 @@ class CoalitionGameDocument(Document):
     graph: list[PairDocument] | None = Field(
         None, description="a graph game: v(C) = sum of the pair weights inside C"
     )
+    constraints: list[ConstraintDocument] | None = CONSTRAINTS_FIELD
 
 
 @dataclass(frozen=True)
@@ -256,6 +264,8 @@ class CoalitionGame:
     graph: WeightedGraph | None = None
     generator: GeneratorSpec | None = None
     origin: str = "<python>"
+    constraints: tuple[ConstraintSpec, ...] = ()
+    """Plug-in constraints of the ``constraints:`` block (:mod:`fairmas.constraints`)."""
     _dense: dict[str, np.ndarray] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -419,6 +429,7 @@ class CoalitionGame:
         return cls.from_graph(coalition_weights(network, relation), origin=network.origin)
 
     @classmethod
+    @reads_constraints
     def from_document(cls, data: Any, source: str = "<python>") -> CoalitionGame:
         """Build from a parsed instance file (a dict in the format of DESIGN section 5)."""
         document = validate_document(CoalitionGameDocument, data, source)
@@ -477,7 +488,7 @@ class CoalitionGame:
                     strict=True,
                 )
             ]
-        return document
+        return with_constraint_block(document, self.constraints)
 
 
 # --------------------------------------------------------------------------- helpers

@@ -37,6 +37,13 @@ import numpy as np
 from pydantic import Field
 
 from fairmas.errors import InstanceError
+from fairmas.models.constraint_spec import (
+    CONSTRAINTS_FIELD,
+    ConstraintDocument,
+    ConstraintSpec,
+    reads_constraints,
+    with_constraint_block,
+)
 from fairmas.models.validation import (
     Document,
     Name,
@@ -75,6 +82,7 @@ class MechanismDocument(Document):
     )
     items: list[Name] | None = Field(None, description="auction items (auction variant)")
     bids: list[BidDocument] | None = Field(None, description="XOR bids (auction variant)")
+    constraints: list[ConstraintDocument] | None = CONSTRAINTS_FIELD
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:
@@ -122,6 +130,8 @@ class MechanismInstance:
     bundles: np.ndarray | None = None
     bidder: np.ndarray | None = None
     origin: str = "<python>"
+    constraints: tuple[ConstraintSpec, ...] = ()
+    """Plug-in constraints of the ``constraints:`` block (:mod:`fairmas.constraints`)."""
 
     kind: ClassVar[str] = "mechanism"
     document_model: ClassVar[type[Document]] = MechanismDocument
@@ -165,6 +175,7 @@ class MechanismInstance:
         )
 
     @classmethod
+    @reads_constraints
     def from_document(cls, data: Any, source: str = "<python>") -> MechanismInstance:
         """Build from a parsed instance file."""
         document = validate_document(MechanismDocument, data, source)
@@ -262,7 +273,7 @@ class MechanismInstance:
                 }
                 for b in range(self.n_projects)
             ]
-            return document
+            return with_constraint_block(document, self.constraints)
         document["projects"] = [
             {"name": k, "cost": float(c)} for k, c in zip(self.projects, self.costs, strict=True)
         ]
@@ -270,4 +281,4 @@ class MechanismInstance:
             agent: {k: float(v) for k, v in zip(self.projects, row, strict=True) if v != 0}
             for agent, row in zip(self.agents, self.values, strict=True)
         }
-        return document
+        return with_constraint_block(document, self.constraints)

@@ -44,6 +44,13 @@ import numpy as np
 from pydantic import Discriminator, Field, Tag
 
 from fairmas.errors import InstanceError
+from fairmas.models.constraint_spec import (
+    CONSTRAINTS_FIELD,
+    ConstraintDocument,
+    ConstraintSpec,
+    reads_constraints,
+    with_constraint_block,
+)
 from fairmas.models.validation import (
     Document,
     FiniteFloat,
@@ -95,6 +102,7 @@ class PairwiseGameDocument(Document):
     payoffs: list[PayoffDocument] = Field(
         default_factory=list, description="payoff tables of interacting ordered pairs"
     )
+    constraints: list[ConstraintDocument] | None = CONSTRAINTS_FIELD
 
 
 _TAG = re.compile(r"(payoffs\[\d+\]\.table)\.(?:matrix|mapping)")
@@ -151,6 +159,8 @@ class PairwiseGame:
     opponent: np.ndarray
     tables: tuple[np.ndarray, ...]
     origin: str = "<python>"
+    constraints: tuple[ConstraintSpec, ...] = ()
+    """Plug-in constraints of the ``constraints:`` block (:mod:`fairmas.constraints`)."""
 
     kind: ClassVar[str] = "pairwise_game"
     document_model: ClassVar[type[Document]] = PairwiseGameDocument
@@ -376,6 +386,7 @@ class PairwiseGame:
     # ------------------------------------------------------------------ constructors
 
     @classmethod
+    @reads_constraints
     def from_document(cls, data: Any, source: str = "<python>") -> PairwiseGame:
         """Build from a parsed instance file (a dict in the format of DESIGN section 5)."""
         try:
@@ -511,7 +522,7 @@ class PairwiseGame:
 
     def to_document(self) -> dict[str, Any]:
         """The game in the file format (matrix tables)."""
-        return {
+        document = {
             "kind": self.kind,
             "players": {name: list(self.actions[i]) for i, name in enumerate(self.players)},
             "payoffs": [
@@ -523,6 +534,7 @@ class PairwiseGame:
                 for i, j, table in zip(self.player, self.opponent, self.tables, strict=True)
             ],
         }
+        return with_constraint_block(document, self.constraints)
 
     def interaction_graph(self) -> nx.Graph:
         """Who interacts with whom: a ``networkx.Graph`` on player names."""

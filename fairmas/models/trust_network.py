@@ -28,6 +28,13 @@ import numpy as np
 from pydantic import Field
 
 from fairmas.errors import InstanceError
+from fairmas.models.constraint_spec import (
+    CONSTRAINTS_FIELD,
+    ConstraintDocument,
+    ConstraintSpec,
+    reads_constraints,
+    with_constraint_block,
+)
 from fairmas.models.validation import (
     Document,
     FiniteFloat,
@@ -75,6 +82,7 @@ class TrustNetworkDocument(Document):
     propagation: PropagationDocument | None = Field(
         None, description="trust propagation; default: direct trust only (1 hop)"
     )
+    constraints: list[ConstraintDocument] | None = CONSTRAINTS_FIELD
 
 
 # --------------------------------------------------------------------------- the model
@@ -145,6 +153,8 @@ class TrustNetwork:
     utility: np.ndarray
     propagation: Propagation = field(default_factory=Propagation)
     origin: str = "<python>"
+    constraints: tuple[ConstraintSpec, ...] = ()
+    """Plug-in constraints of the ``constraints:`` block (:mod:`fairmas.constraints`)."""
 
     kind: ClassVar[str] = "trust_network"
     document_model: ClassVar[type[Document]] = TrustNetworkDocument
@@ -262,6 +272,7 @@ class TrustNetwork:
         )
 
     @classmethod
+    @reads_constraints
     def from_document(cls, data: Any, source: str = "<python>") -> TrustNetwork:
         """Build from a parsed instance file (a dict in the format of DESIGN section 5)."""
         document = validate_document(TrustNetworkDocument, data, source)
@@ -395,7 +406,7 @@ class TrustNetwork:
         document: dict[str, Any] = {"kind": self.kind, "agents": list(names), "edges": edges}
         if self.propagation != Propagation():
             document["propagation"] = vars(self.propagation).copy()
-        return document
+        return with_constraint_block(document, self.constraints)
 
 
 def _number(value: Any, origin: str, path: str) -> float:

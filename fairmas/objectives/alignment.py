@@ -113,16 +113,19 @@ ALIGNMENT = register_objective(
     "milp",
     exact=True,
     summary="two MILPs on HiGHS: the social optimum, then its cheapest-to-align profile",
+    constraints=True,
 )
 def run_milp(problem: GameProblem, options: SolveOptions) -> Outcome:
     """W* by the social-optimum MILP, then min Σ regrets over profiles with W ≥ W* − δ."""
     game = problem.game
     budget = Budget(options)
-    first = milp_social_optimum(game, budget.for_next_solve())
+    extend = problem.constraints.apply if problem.constraints else None
+    first = milp_social_optimum(game, budget.for_next_solve(), extend)
     if first.profile is None:
         return Outcome(first.status, None, None, {"error": first.message or "no social optimum"})
     optimum = game.welfare(first.profile)
     model = alignment_model(game, optimum, optimum - welfare_threshold(optimum))
+    problem.constraints.apply(model)
     second = solve_profile_model(model, game, budget.for_next_solve())
     status = combined_status(first.status, second.status)
     details = {"error": second.message} if second.message else {}

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from fairmas.constraints.registry import NO_CONSTRAINTS, ConstraintSet
 from fairmas.metrics import fairness_metrics
 from fairmas.models.allocation import AllocationInstance
 from fairmas.registry import Outcome, Parameters, Report
@@ -27,6 +28,8 @@ class AllocationProblem:
     params: Parameters
     utilitarian_optimum: float
     brute_force_reason: str | None
+    constraints: ConstraintSet = NO_CONSTRAINTS
+    """Plug-in constraints every model-building method adds (:mod:`fairmas.constraints`)."""
 
 
 def prepare_allocation(instance: AllocationInstance, params: Parameters) -> AllocationProblem:

@@ -43,12 +43,13 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import Field
 
+from fairmas.constraints.registry import NO_CONSTRAINTS, ConstraintSet
 from fairmas.errors import ParameterError
 from fairmas.formulations.csg import (
     MAX_SET_PARTITIONING_AGENTS,
@@ -57,14 +58,24 @@ from fairmas.formulations.csg import (
 )
 from fairmas.models.coalition_game import MAX_TABLE_AGENTS, CoalitionGame, table_bytes
 from fairmas.models.trust_network import TrustNetwork
-from fairmas.registry import Objective, Outcome, Parameters, Report, method, register_objective
+from fairmas.registry import (
+    ModelForm,
+    Objective,
+    Outcome,
+    Parameters,
+    Report,
+    method,
+    register_objective,
+)
 from fairmas.result import Status
 from fairmas.solvers import csg_exact
 from fairmas.solvers.csg_exact import CsgSolution, dp_solve, idp_ip_solve
 from fairmas.solvers.csg_uct import GraphOracle, TableOracle, csg_uct
 from fairmas.solvers.highs import solve_model
+from fairmas.solvers.kcut import canonical_labels
 from fairmas.solvers.multicut import solve_graph_game
 from fairmas.solvers.options import SolveOptions
+from fairmas.solvers.stability import check_stability
 from fairmas.solvers.yeh_dp import labels_from_masks
 
 DEFAULT_UCT_ITERATIONS = 2000
@@ -89,11 +100,39 @@ class CsgProblem:
     game: CoalitionGame
     relation: str | None
     params: CsgParameters
+    checked: dict[bytes, dict[str, Any]] = field(default_factory=dict, repr=False)
+    """Stability details by structure, so that methods agreeing on one are checked once."""
+    constraints: ConstraintSet = NO_CONSTRAINTS
+    """Plug-in constraints the ``milp`` method adds (:mod:`fairmas.constraints`)."""
 
     @property
     def n(self) -> int:
         """Number of agents."""
         return self.game.n_agents
+
+    def stability_of(self, labels: np.ndarray) -> dict[str, Any]:
+        """Utilities, individual rationality and stability of a structure (graph games).
+
+        Stability (DESIGN.md section 2) is defined through individual utilities
+        u_i = Σ_{j∈C(i)} w_ij, i.e. for graph games; a table game says what a
+        coalition is worth, not how its members share it, so there
+        ``details.stable`` is None with the reason.
+        """
+        if self.game.graph is None:
+            return {
+                "stable": None,
+                "blocking_coalition": None,
+                "stability_search": {
+                    "method": None,
+                    "status": "not defined for table games: individual utilities need the "
+                    "pair weights of a graph game",
+                },
+            }
+        key = canonical_labels(labels).tobytes()
+        if key not in self.checked:
+            report = check_stability(self.game.graph, canonical_labels(labels))
+            self.checked[key] = report.as_details(self.game.agents)
+        return self.checked[key]
 
 
 def prepare(instance: CoalitionGame | TrustNetwork, params: CsgParameters) -> CsgProblem:
@@ -110,7 +149,7 @@ def prepare(instance: CoalitionGame | TrustNetwork, params: CsgParameters) -> Cs
 
 
 def report(problem: CsgProblem, outcome: Outcome) -> Report:
-    """Welfare recomputed from the labels, coalitions by name."""
+    """Welfare recomputed from the labels, coalitions by name, and stability (graph games)."""
     labels = np.asarray(outcome.solution)
     game = problem.game
     details: dict[str, Any] = {
@@ -119,6 +158,7 @@ def report(problem: CsgProblem, outcome: Outcome) -> Report:
     }
     if problem.relation is not None:
         details["relation"] = problem.relation
+    details.update(problem.stability_of(labels))
     return Report(
         value=game.welfare(labels),
         solution={"coalitions": game.coalitions(labels)},
@@ -232,22 +272,48 @@ def run_dp(problem: CsgProblem, options: SolveOptions) -> Outcome:
     summary="Pyomo MILP on HiGHS: set partitioning (tables, n ≤ 16) or clique "
     "partitioning with lazy cycle inequalities (graph games, any n)",
     applies=_milp_applies,
+    constraints=True,
 )
 def run_milp(problem: CsgProblem, options: SolveOptions) -> Outcome:
     """Set partitioning of a table, or the multicut loop of a graph game."""
     game = problem.game
     if game.graph is not None:
-        found = solve_graph_game(game.graph, options)
+        found = solve_graph_game(
+            game.graph, options, extend=problem.constraints.apply if problem.constraints else None
+        )
         return Outcome(
             status=found.status, solution=found.labels, bound=found.bound, details=found.stats
         )
-    model = set_partitioning_model(game.values())
+    # dominated coalitions are left out only when nothing else is added to the model
+    model = set_partitioning_model(game.values(), all_coalitions=bool(problem.constraints))
+    problem.constraints.apply(model)
+    return solve_table_model(problem, model, options)
+
+
+def build_model(problem: CsgProblem, options: SolveOptions) -> object:
+    """The set-partitioning model of a table game, one column ``model.x[c]`` per coalition
+    bitmask c (every coalition: rows added by hand may need any of them)."""
+    if problem.game.graph is not None:
+        raise ParameterError(
+            "objective csg",
+            "a graph game is solved by a sequence of models (cycle inequalities added "
+            "lazily), not one; add components to each with fairmas.solve(..., "
+            "constraints=[function])",
+        )
+    return set_partitioning_model(problem.game.values(), all_coalitions=True)
+
+
+def solve_table_model(problem: CsgProblem, model: object, options: SolveOptions) -> Outcome:
+    """Solve a set-partitioning model on HiGHS and decode the structure."""
     solved = solve_model(model, options)
     details: dict[str, Any] = {"termination": solved.termination, "columns": len(model.x)}
     if solved.message:
         details["error"] = solved.message
     labels = labels_from_masks(chosen_coalitions(model), problem.n) if solved.has_solution else None
     return Outcome(status=solved.status, solution=labels, bound=solved.bound, details=details)
+
+
+CSG.model_form = ModelForm("milp", build_model, solve_table_model)
 
 
 @method(

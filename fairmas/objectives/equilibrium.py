@@ -233,6 +233,7 @@ def run_cpsat(problem: GameProblem, options: SolveOptions) -> Outcome:
     "milp",
     exact=True,
     summary="Pyomo MILP on HiGHS: best-response rows (tight big-M or product form); no-good cuts",
+    constraints=True,
 )
 def run_milp(problem: GameProblem, options: SolveOptions) -> Outcome:
     """Extreme equilibria by MILP; the social optimum by the MILP of ``social_optimum``."""
@@ -240,12 +241,13 @@ def run_milp(problem: GameProblem, options: SolveOptions) -> Outcome:
     budget = Budget(options)
     limit = params.limit if params.all_equilibria else 1
     form = params.best_response
-    listed, first, complete = milp_equilibria(game, params.which, limit, budget, form)
+    extend = problem.constraints.apply if problem.constraints else None
+    listed, first, complete = milp_equilibria(game, params.which, limit, budget, form, extend)
     statuses = [first.status]
     details: dict[str, Any] = {"error": first.message} if first.message else {}
     optimum = None
     if params.prices:
-        found = milp_social_optimum(game, budget.for_next_solve())
+        found = milp_social_optimum(game, budget.for_next_solve(), extend)
         optimum, statuses = found.profile, [*statuses, found.status]
     if first.profile is None:
         status = first.status if first.status is not Status.OPTIMAL else Status.ERROR
@@ -253,7 +255,7 @@ def run_milp(problem: GameProblem, options: SolveOptions) -> Outcome:
     other = None
     if params.prices:
         flip = "worst" if params.which == "best" else "best"
-        others, found, _ = milp_equilibria(game, flip, 1, budget, form)
+        others, found, _ = milp_equilibria(game, flip, 1, budget, form, extend)
         other, statuses = (others[0] if others else None), [*statuses, found.status]
     search = _assemble(problem, first.profile, other, optimum)
     if params.all_equilibria:

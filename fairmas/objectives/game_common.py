@@ -10,12 +10,14 @@ methods call the MILP (:mod:`fairmas.formulations.pairwise_game` on HiGHS), CP-S
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo
 
+from fairmas.constraints.registry import NO_CONSTRAINTS, ConstraintSet
 from fairmas.formulations.pairwise_game import (
     equilibrium_model,
     exclude_profile,
@@ -39,6 +41,8 @@ class GameProblem:
 
     game: PairwiseGame
     params: Any
+    constraints: ConstraintSet = NO_CONSTRAINTS
+    """Plug-in constraints the ``milp`` methods add to every model (:mod:`fairmas.constraints`)."""
 
 
 def prepare_game(game: PairwiseGame, params: Parameters) -> GameProblem:
@@ -122,13 +126,30 @@ def solve_profile_model(
     return ProfileSearch(solved.status, profile, solved.bound, solved.message)
 
 
-def milp_social_optimum(game: PairwiseGame, options: SolveOptions) -> ProfileSearch:
+Extend = Callable[[pyo.ConcreteModel], None]
+"""``extend(model)``: adds components (plug-in constraints) to a model right after it is built."""
+
+
+def _extended(model: pyo.ConcreteModel, extend: Extend | None) -> pyo.ConcreteModel:
+    if extend is not None:
+        extend(model)
+    return model
+
+
+def milp_social_optimum(
+    game: PairwiseGame, options: SolveOptions, extend: Extend | None = None
+) -> ProfileSearch:
     """The social optimum by the MILP."""
-    return solve_profile_model(social_optimum_model(game), game, options)
+    return solve_profile_model(_extended(social_optimum_model(game), extend), game, options)
 
 
 def milp_equilibria(
-    game: PairwiseGame, which: str, limit: int, budget: Budget, form: str = "indicator"
+    game: PairwiseGame,
+    which: str,
+    limit: int,
+    budget: Budget,
+    form: str = "indicator",
+    extend: Extend | None = None,
 ) -> tuple[list[np.ndarray], ProfileSearch, bool]:
     """Equilibria from best (or worst) welfare on, by repeated solves with no-good cuts.
 
@@ -136,7 +157,7 @@ def milp_equilibria(
     bound is the proven bound on the extreme welfare) and whether the list is
     complete (the last solve proved no further equilibrium exists).
     """
-    model = equilibrium_model(game, which, form)
+    model = _extended(equilibrium_model(game, which, form), extend)
     first = solve_profile_model(model, game, budget.for_next_solve())
     found = [] if first.profile is None else [first.profile]
     complete = first.status is Status.INFEASIBLE

@@ -19,6 +19,9 @@ Methods, in order of preference:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from fairmas.models.allocation import AllocationInstance
@@ -64,16 +67,22 @@ LEXIMIN = register_objective(
 )
 
 
+def _extend(problem: AllocationProblem) -> Callable[[Any], None] | None:
+    """The hook adding the problem's plug-in constraints to a model, if it has any."""
+    return problem.constraints.apply if problem.constraints else None
+
+
 @method(
     LEXIMIN,
     "saturation",
     exact=True,
     summary="max-min LP per level, saturated agents fixed by their duals (divisible goods)",
     applies=needs_divisible,
+    constraints=True,
 )
 def run_saturation(problem: AllocationProblem, options: SolveOptions) -> Outcome:
     """Leximin by saturation, one warm LP re-solve per level."""
-    return as_outcome(leximin_by_saturation(problem.instance, options))
+    return as_outcome(leximin_by_saturation(problem.instance, options, extend=_extend(problem)))
 
 
 @method(
@@ -81,10 +90,13 @@ def run_saturation(problem: AllocationProblem, options: SolveOptions) -> Outcome
     "ordered_outcomes",
     exact=True,
     summary="sums of the k smallest outcomes maximized in turn (LP or MILP; any goods)",
+    constraints=True,
 )
 def run_ordered_outcomes(problem: AllocationProblem, options: SolveOptions) -> Outcome:
     """Leximin by ordered outcomes, n LP/MILP solves."""
-    return as_outcome(leximin_by_ordered_outcomes(problem.instance, options))
+    return as_outcome(
+        leximin_by_ordered_outcomes(problem.instance, options, extend=_extend(problem))
+    )
 
 
 @method(

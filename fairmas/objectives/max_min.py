@@ -26,7 +26,15 @@ from fairmas.objectives.allocation_common import (
     prepare_allocation,
     weighted_utilities,
 )
-from fairmas.registry import Objective, Outcome, Parameters, Report, method, register_objective
+from fairmas.registry import (
+    Objective,
+    Outcome,
+    Parameters,
+    Report,
+    method,
+    model_method,
+    register_objective,
+)
 from fairmas.result import Status
 from fairmas.solvers.allocation_lp import solve_allocation_model
 from fairmas.solvers.enumeration import all_allocations, allocation_at
@@ -57,10 +65,20 @@ MAX_MIN = register_objective(
 )
 
 
-@method(MAX_MIN, "milp", exact=True, summary="Pyomo LP/MILP on HiGHS (max t, t ≤ v_i(x)/w_i)")
-def run_milp(problem: AllocationProblem, options: SolveOptions) -> Outcome:
+def build_model(problem: AllocationProblem, options: SolveOptions) -> object:
+    """The max-min model of :func:`fairmas.formulations.allocation.build_max_min_model`."""
+    return build_max_min_model(problem.instance)
+
+
+@model_method(
+    MAX_MIN,
+    "milp",
+    exact=True,
+    summary="Pyomo LP/MILP on HiGHS (max t, t ≤ v_i(x)/w_i)",
+    build=build_model,
+)
+def run_milp(problem: AllocationProblem, model: object, options: SolveOptions) -> Outcome:
     """The max-min model, compiled straight into HiGHS."""
-    model = build_max_min_model(problem.instance)
     return as_outcome(solve_allocation_model(model, problem.instance, options))
 
 

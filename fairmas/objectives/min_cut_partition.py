@@ -40,6 +40,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field
 
+from fairmas.constraints.registry import NO_CONSTRAINTS, ConstraintSet
 from fairmas.errors import InstanceError, ParameterError
 from fairmas.formulations.min_cut_partition import (
     k_coalition_model,
@@ -50,7 +51,15 @@ from fairmas.formulations.min_cut_partition import (
 from fairmas.models.relations import coalition_weights
 from fairmas.models.trust_network import Propagation, TrustNetwork
 from fairmas.models.weighted_graph import WeightedGraph
-from fairmas.registry import Objective, Outcome, Parameters, Report, method, register_objective
+from fairmas.registry import (
+    Objective,
+    Outcome,
+    Parameters,
+    Report,
+    method,
+    model_method,
+    register_objective,
+)
 from fairmas.result import Status
 from fairmas.solvers import subset_dp
 from fairmas.solvers.cuts import CutResult
@@ -101,6 +110,8 @@ class PartitionProblem:
     stability_time_limit: float = 10.0
     checked: dict[bytes, StabilityReport] = field(default_factory=dict, compare=False, repr=False)
     """Stability reports by structure, so that methods agreeing on one are checked once."""
+    constraints: ConstraintSet = NO_CONSTRAINTS
+    """Plug-in constraints the ``milp`` method adds (:mod:`fairmas.constraints`)."""
 
     def stability_of(self, labels: np.ndarray) -> StabilityReport:
         """The (cached) stability report of the structure ``labels``."""
@@ -297,20 +308,24 @@ def run_noi(problem: PartitionProblem, options: SolveOptions) -> Outcome:
     return _cut_outcome(noi_min_cut(problem.graph), "rounds")
 
 
-@method(
+def build_model(problem: PartitionProblem, options: SolveOptions) -> object:
+    """The side model for k = 2 (``model.x[i]``), the k-coalition model otherwise
+    (``model.x[i, c]``); :mod:`fairmas.formulations.min_cut_partition`."""
+    if problem.k == 2:
+        return two_coalition_model(problem.graph)
+    return k_coalition_model(problem.graph, problem.k)
+
+
+@model_method(
     MIN_CUT_PARTITION,
     "milp",
     exact=True,
     summary="Pyomo MILP on HiGHS; any k, any sign of weights",
+    build=build_model,
 )
-def run_milp(problem: PartitionProblem, options: SolveOptions) -> Outcome:
+def run_milp(problem: PartitionProblem, model: object, options: SolveOptions) -> Outcome:
     """The declarative MILP of the best k-coalition structure (the side model for k = 2)."""
-    if problem.k == 2:
-        model = two_coalition_model(problem.graph)
-        decode = sides_from_model
-    else:
-        model = k_coalition_model(problem.graph, problem.k)
-        decode = labels_from_model
+    decode = sides_from_model if problem.k == 2 else labels_from_model
     solved = solve_model(model, options)
     details: dict[str, object] = {"termination": solved.termination}
     if solved.message:

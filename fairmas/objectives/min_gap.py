@@ -6,6 +6,11 @@ the floor, giving nothing to anyone has gap 0). Utilities are not weighted.
 
 Parameter ``epsilon`` ∈ [0, 1] (default 0: only welfare-maximal allocations).
 
+With plug-in constraints (:mod:`fairmas.constraints`) W* is the maximum welfare
+*under the same constraints* (one more LP/MILP, solved first): the floor then
+keeps the allocations that are nearly efficient among the admissible ones,
+rather than making e.g. envy-freeness infeasible at ε = 0.
+
 Methods: ``milp`` (Pyomo LP/MILP on HiGHS), ``brute_force`` (indivisible goods,
 small instances).
 """
@@ -17,7 +22,7 @@ from typing import Annotated
 import numpy as np
 from pydantic import Field
 
-from fairmas.formulations.allocation import build_min_gap_model
+from fairmas.formulations.allocation import build_min_gap_model, build_utilitarian_model
 from fairmas.models.allocation import AllocationInstance
 from fairmas.objectives.allocation_common import (
     AllocationProblem,
@@ -26,10 +31,19 @@ from fairmas.objectives.allocation_common import (
     needs_brute_force_size,
     prepare_allocation,
 )
-from fairmas.registry import Objective, Outcome, Parameters, Report, method, register_objective
+from fairmas.registry import (
+    ModelForm,
+    Objective,
+    Outcome,
+    Parameters,
+    Report,
+    method,
+    register_objective,
+)
 from fairmas.result import Status
 from fairmas.solvers.allocation_lp import solve_allocation_model
 from fairmas.solvers.enumeration import all_allocations, allocation_at
+from fairmas.solvers.highs_direct import CompiledModel
 from fairmas.solvers.options import SolveOptions
 
 FLOOR_SLACK = 1e-9
@@ -43,11 +57,34 @@ class MinGapParameters(Parameters):
     """Welfare may fall this fraction below the maximum welfare."""
 
 
-def welfare_floor(problem: AllocationProblem) -> float:
-    """(1 − ε)·W*, slightly relaxed by :data:`FLOOR_SLACK`."""
-    optimum = problem.utilitarian_optimum
+def welfare_floor(problem: AllocationProblem, optimum: float | None = None) -> float:
+    """(1 − ε)·W*, slightly relaxed by :data:`FLOOR_SLACK` (W*: the unconstrained optimum
+    unless ``optimum`` is given)."""
+    optimum = problem.utilitarian_optimum if optimum is None else optimum
     floor = (1.0 - problem.params.epsilon) * optimum
     return floor - FLOOR_SLACK * max(1.0, optimum)
+
+
+def constrained_welfare(problem: AllocationProblem, options: SolveOptions) -> Outcome:
+    """Maximum welfare under the problem's plug-in constraints (the W* of the floor).
+
+    Returns an Outcome whose ``details["max_welfare"]`` is W* when optimal;
+    otherwise its status (``infeasible``: the constraints admit no allocation).
+    """
+    model = build_utilitarian_model(problem.instance)
+    problem.constraints.apply(model)
+    solved = CompiledModel(model).solve(options)
+    details: dict[str, object] = {
+        "stage": "maximum welfare under the constraints",
+        "termination": solved.termination,
+    }
+    if solved.infeasible_constraints:
+        details["infeasible_constraints"] = solved.infeasible_constraints
+    if solved.status is not Status.OPTIMAL or solved.objective is None:
+        if solved.message:
+            details["error"] = solved.message
+        return Outcome(solved.status, None, None, details)
+    return Outcome(Status.OPTIMAL, None, None, {"max_welfare": float(solved.objective)})
 
 
 def report(problem: AllocationProblem, outcome: Outcome) -> Report:
@@ -55,7 +92,8 @@ def report(problem: AllocationProblem, outcome: Outcome) -> Report:
     x = np.asarray(outcome.solution, dtype=np.float64)
     utilities = (problem.instance.values * x).sum(axis=1)
     value = float(utilities.max() - utilities.min())
-    return allocation_report(problem, outcome, value, {"welfare_floor": welfare_floor(problem)})
+    floor = outcome.details.get("welfare_floor", welfare_floor(problem))
+    return allocation_report(problem, outcome, value, {"welfare_floor": floor})
 
 
 MIN_GAP = register_objective(
@@ -71,11 +109,57 @@ MIN_GAP = register_objective(
 )
 
 
-@method(MIN_GAP, "milp", exact=True, summary="Pyomo LP/MILP on HiGHS (min U − L, 2n rows)")
+def build_model(problem: AllocationProblem, options: SolveOptions) -> object:
+    """The min-gap model with the efficiency floor (W* under the constraints, if any)."""
+    floor = welfare_floor(problem)
+    if problem.constraints:
+        first = constrained_welfare(problem, options)
+        # infeasible constraints: any floor gives the same infeasible model
+        floor = welfare_floor(problem, first.details.get("max_welfare", 0.0))
+    model = build_min_gap_model(problem.instance, floor)
+    model.fairmas_welfare_floor = floor
+    return model
+
+
+def solve_model(problem: AllocationProblem, model: object, options: SolveOptions) -> Outcome:
+    """Compile the min-gap model straight into HiGHS and decode the allocation."""
+    outcome = as_outcome(solve_allocation_model(model, problem.instance, options))
+    floor = getattr(model, "fairmas_welfare_floor", None)
+    if floor is not None:
+        outcome.details["welfare_floor"] = floor
+    return outcome
+
+
+@method(
+    MIN_GAP,
+    "milp",
+    exact=True,
+    summary="Pyomo LP/MILP on HiGHS (min U − L, 2n rows)",
+    constraints=True,
+)
 def run_milp(problem: AllocationProblem, options: SolveOptions) -> Outcome:
-    """The min-gap model with the efficiency floor, compiled straight into HiGHS."""
+    """The min-gap model with the efficiency floor, compiled straight into HiGHS.
+
+    With plug-in constraints, W* is solved for first under them; a first stage
+    that does not end optimal (infeasible constraints, time limit) ends the method.
+    """
+    if problem.constraints:
+        first = constrained_welfare(problem, options)
+        if first.status is not Status.OPTIMAL:
+            return first
+        floor = welfare_floor(problem, first.details["max_welfare"])
+        model = build_min_gap_model(problem.instance, floor)
+        problem.constraints.apply(model)
+        outcome = as_outcome(solve_allocation_model(model, problem.instance, options))
+        outcome.details.update(
+            {"welfare_floor": floor, "max_welfare_under_constraints": first.details["max_welfare"]}
+        )
+        return outcome
     model = build_min_gap_model(problem.instance, welfare_floor(problem))
     return as_outcome(solve_allocation_model(model, problem.instance, options))
+
+
+MIN_GAP.model_form = ModelForm("milp", build_model, solve_model)
 
 
 @method(

@@ -116,10 +116,18 @@ NASH = register_objective(
     exact=True,
     summary="cutting planes on HiGHS: tangents of log (divisible), secants at whole numbers "
     "(indivisible MILP)",
+    constraints=True,
 )
 def run_outer_approximation(problem: AllocationProblem, options: SolveOptions) -> Outcome:
     """Kelley's cutting planes until the bound meets Σ w log v within the tolerance."""
-    return as_outcome(nash_outer_approximation(problem.instance, options, problem.params.tolerance))
+    return as_outcome(
+        nash_outer_approximation(
+            problem.instance,
+            options,
+            problem.params.tolerance,
+            extend=problem.constraints.apply if problem.constraints else None,
+        )
+    )
 
 
 def needs_fisher_market(problem: AllocationProblem) -> str | None:

@@ -13,6 +13,12 @@ re-solving that problem without each agent; ``details.budget_surplus`` =
 Σ p_i − C(S), negative for a deficit). VCG is individually rational when S also
 maximizes the net welfare; otherwise ``details.individually_rational`` is false.
 
+With plug-in constraints (:mod:`fairmas.constraints`; e.g. ``budget``,
+``utility_floor``) only ``milp`` runs; its VCG re-solves carry the constraints
+too (leaving out those concerning the absent agent). Payment caps of a
+``budget`` constraint also cap the reported proportional and egalitarian
+payments (:func:`fairmas.solvers.mechanism.capped_proportional_payments`).
+
 Methods, in order of preference:
 
 ``milp``
@@ -31,13 +37,24 @@ from typing import Literal
 
 import numpy as np
 
+from fairmas.constraints.builtin import payment_caps
+from fairmas.constraints.registry import NO_CONSTRAINTS, ConstraintSet
 from fairmas.formulations.mechanism import build_welfare_model, selected_projects
 from fairmas.models.mechanism import MechanismInstance
-from fairmas.registry import Objective, Outcome, Parameters, Report, method, register_objective
+from fairmas.registry import (
+    Objective,
+    Outcome,
+    Parameters,
+    Report,
+    method,
+    model_method,
+    register_objective,
+)
 from fairmas.result import Status
 from fairmas.solvers.highs_direct import CompiledModel
 from fairmas.solvers.mechanism import (
     best_project_set,
+    capped_proportional_payments,
     egalitarian_payments,
     proportional_payments,
     too_many_items,
@@ -61,6 +78,8 @@ class MechanismProblem:
 
     instance: MechanismInstance
     payments: str
+    constraints: ConstraintSet = NO_CONSTRAINTS
+    """Plug-in constraints the ``milp`` method adds (:mod:`fairmas.constraints`)."""
 
 
 def prepare(instance: MechanismInstance, params: WelfareParameters) -> MechanismProblem:
@@ -74,10 +93,15 @@ def report(problem: MechanismProblem, outcome: Outcome) -> Report:
     selected = np.asarray(outcome.solution["selected"], dtype=bool)
     agent_values = instance.values[:, selected].sum(axis=1)
     cost = float(instance.costs[selected].sum())
+    caps = payment_caps(problem.constraints, instance)
     if problem.payments == "proportional":
-        payments = proportional_payments(agent_values, cost)
+        if caps is None:
+            payments = proportional_payments(agent_values, cost)
+        else:
+            payments = capped_proportional_payments(agent_values, cost, caps)
     elif problem.payments == "egalitarian":
-        payments = egalitarian_payments(agent_values, cost)
+        capped = agent_values if caps is None else np.minimum(agent_values, caps)
+        payments = egalitarian_payments(capped, cost)
     else:
         payments = vcg_payments(agent_values, cost, np.asarray(outcome.solution["welfare_without"]))
     solution: dict[str, object] = {
@@ -105,6 +129,11 @@ def report(problem: MechanismProblem, outcome: Outcome) -> Report:
         "budget_surplus": float(payments.sum()) - cost,
         "individually_rational": bool(np.all(payments <= agent_values + 1e-9)),
     }
+    if caps is not None:
+        details["payment_caps"] = {
+            a: float(c) for a, c in zip(instance.agents, caps, strict=True) if np.isfinite(c)
+        }
+        details["payment_caps_respected"] = bool(np.all(payments <= caps + 1e-9))
     if problem.payments == "vcg":
         details["net_welfare_without"] = {
             a: float(v)
@@ -138,30 +167,51 @@ def _with_vcg(
     return Outcome(Status.OPTIMAL, solution, details=details)
 
 
-@method(WELFARE, "milp", exact=True, summary="Pyomo MILP on HiGHS (projects or set packing)")
-def run_milp(problem: MechanismProblem, options: SolveOptions) -> Outcome:
-    """The welfare MILP; VCG re-solves it without each agent."""
-    model = build_welfare_model(problem.instance)
+class ReSolveError(Exception):
+    """A VCG re-solve without one agent ended without an optimum."""
+
+
+def build_model(problem: MechanismProblem, options: SolveOptions) -> object:
+    """The welfare MILP of :func:`fairmas.formulations.mechanism.build_welfare_model`."""
+    return build_welfare_model(problem.instance)
+
+
+@model_method(
+    WELFARE,
+    "milp",
+    exact=True,
+    summary="Pyomo MILP on HiGHS (projects or set packing)",
+    build=build_model,
+)
+def run_milp(problem: MechanismProblem, model: object, options: SolveOptions) -> Outcome:
+    """The welfare MILP; VCG re-solves it without each agent (with the same constraints)."""
     compiled = CompiledModel(model)
     solved = compiled.solve(options)
     details: dict[str, object] = {"termination": solved.termination}
     if solved.status is not Status.OPTIMAL or solved.x is None:
         if solved.message:
             details["error"] = solved.message
+        if solved.infeasible_constraints:
+            details["infeasible_constraints"] = solved.infeasible_constraints
         return Outcome(solved.status, None, solved.bound, details)
     compiled.load_values(solved.x)
     selected = selected_projects(model)
 
     def without(agent: int) -> float:
-        other = CompiledModel(
-            build_welfare_model(problem.instance, excluded_agent=agent, net_of_cost=True)
-        )
-        result = other.solve(options)
+        other = build_welfare_model(problem.instance, excluded_agent=agent, net_of_cost=True)
+        problem.constraints.apply(other)
+        result = CompiledModel(other).solve(options)
         if result.status is not Status.OPTIMAL or result.objective is None:
-            raise RuntimeError(f"re-solve without agent {agent} ended {result.status}")
+            raise ReSolveError(
+                f"the VCG re-solve without {problem.instance.agents[agent]} ended "
+                f"{result.status}" + (" under the constraints" if problem.constraints else "")
+            )
         return float(result.objective)
 
-    return _with_vcg(problem, selected, without, details)
+    try:
+        return _with_vcg(problem, selected, without, details)
+    except ReSolveError as failed:
+        return Outcome(Status.ERROR, None, None, {**details, "error": str(failed)})
 
 
 @method(

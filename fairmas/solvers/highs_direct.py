@@ -24,6 +24,7 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+from fairmas.formulations.hints import LP_ALGORITHM_HINT
 from fairmas.result import Status
 from fairmas.solvers.options import SolveOptions
 
@@ -162,6 +163,7 @@ class CompiledModel:
                 for flag in integer
             ]
         self.maximize = maximize
+        self.solves = 0
         self.highs.passModel(lp)
         self._column_of = {id(var): position for position, var in enumerate(self.columns)}
         self._rows_of: dict[int, list[int]] = {}
@@ -221,6 +223,7 @@ class CompiledModel:
         *,
         algorithm: str = "auto",
         want_duals: bool = False,
+        want_iis: bool = True,
     ) -> LinearOutcome:
         """Run HiGHS on the model as it now stands.
 
@@ -229,11 +232,14 @@ class CompiledModel:
         options : SolveOptions, optional
             Time limit, MIP gap, threads and log.
         algorithm : {"auto", "simplex", "ipm", "choose"}
-            ``auto``: the interior-point method (with crossover) for LPs with
+            ``auto``: the model's :data:`LP_ALGORITHM_HINT` for an LP that has
+            one; else the interior-point method (with crossover) for LPs with
             more than :data:`IPM_THRESHOLD_NONZEROS` nonzeros, HiGHS' choice
             otherwise.
         want_duals : bool
             Return row duals (LPs only).
+        want_iis : bool
+            Search an irreducible infeasible subsystem when an LP is infeasible.
 
         Returns
         -------
@@ -252,9 +258,13 @@ class CompiledModel:
             solver = (
                 "ipm" if not self.is_mip and self.nonzeros > IPM_THRESHOLD_NONZEROS else "choose"
             )
+            hint = getattr(self.model, LP_ALGORITHM_HINT, None)
+            if hint is not None and not self.is_mip and self.solves == 0:
+                solver = hint
         highs.setOptionValue("solver", solver)
         highs.setOptionValue("presolve", "choose")
         started = time.perf_counter()
+        self.solves += 1
         try:
             highs.run()
             status = _STATUS.get(highs.getModelStatus())
@@ -287,14 +297,16 @@ class CompiledModel:
         message = ""
         if status is Status.ERROR:
             message = f"HiGHS ended with {termination} after {time.perf_counter() - started:.3g} s"
-        infeasible = self._iis_names() if status is Status.INFEASIBLE else []
+        infeasible = self._iis_names() if status is Status.INFEASIBLE and want_iis else []
         return LinearOutcome(
             status, objective, bound, x, duals, termination, message, infeasible, column_duals
         )
 
     def _iis_names(self) -> list[str]:
         """Constraint names of an irreducible infeasible subsystem, when HiGHS finds one."""
-        if self.is_mip:
+        if self.is_mip or self.highs.getNumCol() != len(self.columns):
+            # columns added outside Pyomo (leximin's ordered outcomes): HiGHS 1.13's IIS
+            # search crashed on such a model, and its rows are not all Pyomo's
             return []
         try:
             # strategy 2: HiGHS' LP-based IIS search (0, the default, only reports

@@ -152,6 +152,43 @@ def proportional_payments(agent_values: np.ndarray, cost: float) -> np.ndarray:
     return cost * agent_values / total
 
 
+def capped_proportional_payments(
+    agent_values: np.ndarray, cost: float, caps: np.ndarray
+) -> np.ndarray:
+    """p_i = min(u_i, λ v_i), u_i = min(v_i, cap_i), λ the smallest level with Σ p_i = C.
+
+    Proportional cost shares when some agents' payments are capped (a
+    ``budget`` constraint): the shares of the capped agents stop at their cap
+    and the rest of the cost is shared in proportion to value among the others
+    (water-filling on λ). Without binding caps it is :func:`proportional_payments`.
+    When Σ u_i < C the cost cannot be recovered and every agent pays u_i.
+
+    >>> capped_proportional_payments(np.array([6.0, 2.0]), 4.0, np.array([2.0, np.inf])).tolist()
+    [2.0, 2.0]
+    >>> capped_proportional_payments(np.array([6.0, 2.0]), 4.0, np.array([9.0, 9.0])).tolist()
+    [3.0, 1.0]
+    """
+    upper = np.minimum(agent_values, caps)
+    target = min(cost, float(upper.sum()))
+    if target <= 0:
+        return np.zeros_like(agent_values)
+    valued = agent_values > 0
+    # λ at which each agent reaches its cap; the total is piecewise linear in λ
+    levels = np.where(valued, upper / np.where(valued, agent_values, 1.0), np.inf)
+    order = np.argsort(levels)
+    paid, rate = 0.0, float(agent_values[valued].sum())
+    for i in order:
+        if not valued[i]:
+            break
+        # at λ = levels[i] the total is paid + rate·λ
+        if paid + rate * levels[i] >= target:
+            break
+        paid += upper[i]
+        rate -= agent_values[i]
+    level = (target - paid) / rate if rate > 0 else 0.0
+    return np.where(valued, np.minimum(upper, level * agent_values), 0.0)
+
+
 def egalitarian_payments(agent_values: np.ndarray, cost: float) -> np.ndarray:
     """p_i = min(v_i, λ) with Σ p_i = min(C, Σ v) (water-filling).
 

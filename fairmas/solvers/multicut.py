@@ -39,10 +39,12 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import networkx as nx
 import numpy as np
+import pyomo.environ as pyo
 
 from fairmas.formulations.csg import add_cycle_inequality, multicut_model, split_pairs
 from fairmas.models.weighted_graph import WeightedGraph
@@ -130,6 +132,7 @@ def solve_graph_game(
     *,
     decompose: bool = True,
     seed_cycles: bool = True,
+    extend: Callable[[pyo.ConcreteModel], None] | None = None,
 ) -> MulticutOutcome:
     """Optimal coalition structure of a graph game with signed weights.
 
@@ -143,6 +146,12 @@ def solve_graph_game(
     decompose, seed_cycles : bool
         The two reductions of the module docstring (switched off only to
         measure what they bring).
+    extend : callable, optional
+        ``extend(model)`` adds components (plug-in constraints) to the model
+        before its first solve. The positive components are then not solved
+        apart (the added rows may link them): one model over every pair. The
+        loop stays exact: each round solves a relaxation of the constrained
+        model, and a round without violated cycles is a partition.
 
     Returns
     -------
@@ -172,6 +181,8 @@ def solve_graph_game(
             return None
         return options.time_limit - (time.perf_counter() - started)
 
+    if extend is not None:
+        decompose = False
     parts = _positive_components(graph) if decompose else [np.flatnonzero(graph.w).tolist()]
     for edges in parts:
         stats["components"] = int(stats["components"]) + 1
@@ -182,6 +193,8 @@ def solve_graph_game(
         ideal = {e: bool(graph.w[e] < 0) for e in edges}
         seeds = _violated_cycles(graph, edges, ideal) if seed_cycles else []
         model = multicut_model(graph, edges, cycles=seeds)
+        if extend is not None:
+            extend(model)
         stats["cycle_inequalities"] = int(stats["cycle_inequalities"]) + len(model.cycles)
         while True:
             left = seconds_left()

@@ -38,8 +38,10 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 
 import numpy as np
+import pyomo.environ as pyo
 
 from fairmas.formulations.allocation import (
     build_nash_model,
@@ -127,8 +129,15 @@ def nash_outer_approximation(
     instance: AllocationInstance,
     options: SolveOptions,
     tolerance: float = NASH_TOLERANCE,
+    extend: Callable[[pyo.ConcreteModel], None] | None = None,
 ) -> AllocationSolve:
     """Maximum Nash welfare by cutting planes on HiGHS (see the module notes).
+
+    ``extend(model)`` adds components (plug-in constraints) to each model
+    built: the positive-count model and the Nash model. The optimum is then
+    no Fisher-market equilibrium, so the equilibrium polish, the column
+    generation and the prices are left out; the cut loop is unchanged (it
+    only needs log to be concave).
 
     Returns
     -------
@@ -153,10 +162,14 @@ def nash_outer_approximation(
     delta = smallest_positive_utility(instance)
     if not instance.all_divisible:
         count_model = build_positive_count_model(instance, delta)
+        if extend is not None:
+            extend(count_model)
         counted_solve = CompiledModel(count_model).solve(options)
         if counted_solve.status is not Status.OPTIMAL:
             details["stage"] = "maximum number of agents with positive utility"
             details["termination"] = counted_solve.termination
+            if counted_solve.infeasible_constraints:
+                details["infeasible_constraints"] = counted_solve.infeasible_constraints
             return AllocationSolve(counted_solve.status, None, None, details)
         positive_count = round(counted_solve.objective)
     else:
@@ -198,6 +211,8 @@ def nash_outer_approximation(
         positive_count=positive_count,
         smallest_positive=delta if positive_count is not None else None,
     )
+    if extend is not None:
+        extend(model)
     compiled = CompiledModel(model)
     cols = x_columns(compiled, model, n, m)
     members = [int(i) for i in model.NASH_AGENTS]
@@ -209,7 +224,7 @@ def nash_outer_approximation(
         else None
     )
     supply_rows = compiled.rows_of([model.supply[j] for j in range(m)])
-    polishable = instance.all_divisible and not np.isfinite(instance.caps).any()
+    polishable = instance.all_divisible and not np.isfinite(instance.caps).any() and extend is None
     # column generation: large LPs start with a few promising goods per agent; the others
     # are held at 0 until their reduced cost says they would help
     restricted = np.zeros((n, m), dtype=bool)
@@ -254,6 +269,8 @@ def nash_outer_approximation(
             details["termination"] = outcome.termination
             if outcome.message:
                 details["error"] = outcome.message
+            if outcome.infeasible_constraints:
+                details["infeasible_constraints"] = outcome.infeasible_constraints
             return AllocationSolve(outcome.status, None, None, details)
         x = clean_allocation(outcome.x[cols], instance)
         utilities = (instance.values * x).sum(axis=1)
@@ -351,7 +368,12 @@ def nash_outer_approximation(
         return AllocationSolve(status, None, None, details)
     if prices is not None:
         details["prices"] = prices.tolist()
-    elif instance.all_divisible and outcome is not None and outcome.row_duals is not None:
+    elif (
+        instance.all_divisible
+        and extend is None
+        and outcome is not None
+        and outcome.row_duals is not None
+    ):
         details["prices"] = np.abs(outcome.row_duals[supply_rows]).tolist()
     return AllocationSolve(status, best_x, bound, details)
 

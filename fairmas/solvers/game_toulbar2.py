@@ -1,0 +1,118 @@
+"""The social optimum of a pairwise-utility game as a cost function network, solved by toulbar2.
+
+A polymatrix game's welfare W(a) = Σ_e W_e(a_u, a_v) over interacting pairs
+e = {u, v} is the energy of a pairwise Markov random field, so its maximum is a
+MAP query, i.e. a weighted constraint satisfaction problem (WCSP): one variable
+per player (its action), one binary cost function per interacting pair with
+costs c_e(a, b) = max W_e − W_e(a, b) ≥ 0, and
+
+.. math::
+
+    \\max_a W(a) = \\sum_e \\max W_e - \\min_a \\sum_e c_e(a_u, a_v).
+
+toulbar2 solves it exactly by hybrid best-first branch and bound with soft
+arc consistency (EDAC) lower bounds. Costs must be integers: payoffs are
+scaled with :func:`fairmas.solvers.game_cpsat.integer_scale` (exactly when they
+have at most 9 decimals) and the welfare of the profile found is recomputed in
+floating point by the objective.
+
+References
+----------
+D. Allouche, S. de Givry, G. Katsirelos, T. Schiex, M. Zytnicki, "Anytime
+hybrid best-first search with tree decomposition for weighted CSP", CP 2015.
+M. C. Cooper, S. de Givry, M. Sanchez, T. Schiex, M. Zytnicki, T. Werner,
+"Soft arc consistency revisited", Artificial Intelligence 174 (2010).
+B. Hurley et al., "Multi-language evaluation of exact solvers in graphical
+model discrete optimization", Constraints 21 (2016), where toulbar2 leads on
+MRF MAP benchmarks.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pytoulbar2
+
+from fairmas.models.pairwise_game import PairwiseGame
+from fairmas.result import Status
+from fairmas.solvers.game_cpsat import Scaling, integer_scale
+
+
+@dataclass(frozen=True)
+class Toulbar2Outcome:
+    """How a toulbar2 search for the social optimum ended.
+
+    Attributes
+    ----------
+    status : Status
+        ``optimal`` when the dual bound meets the incumbent, ``max_time_limit``
+        when the time limit stopped the search.
+    profile : ndarray of int64 or None
+        The best profile found (action index per player).
+    bound : float or None
+        Upper bound on the welfare proved by toulbar2 (scaled back).
+    scaling : Scaling
+        The factor that made the costs integers.
+    nodes : int
+        Search nodes explored.
+    """
+
+    status: Status
+    profile: np.ndarray | None
+    bound: float | None
+    scaling: Scaling
+    nodes: int
+
+
+def toulbar2_social_optimum(game: PairwiseGame, time_limit: float | None = None) -> Toulbar2Outcome:
+    """Maximum-welfare profile of ``game`` by toulbar2.
+
+    Parameters
+    ----------
+    game : PairwiseGame
+    time_limit : float, optional
+        Seconds of CPU time (toulbar2 counts whole seconds; rounded up, at least 1).
+
+    Returns
+    -------
+    Toulbar2Outcome
+
+    Examples
+    --------
+    >>> game = PairwiseGame.from_tables(
+    ...     {"a": ["c", "d"], "b": ["c", "d"]},
+    ...     [("a", "b", [[3, 0], [5, 1]]), ("b", "a", [[3, 0], [5, 1]])],
+    ... )
+    >>> found = toulbar2_social_optimum(game)
+    >>> found.status, found.profile.tolist(), found.bound
+    (<Status.OPTIMAL: 'optimal'>, [0, 0], 6.0)
+    """
+    payoffs, _ = game.flat
+    scaling = integer_scale(payoffs)
+    u, v, _, _ = game.edges
+    network = pytoulbar2.CFN(ubinit=None, resolution=0, verbose=-1)
+    for player in range(game.n_players):
+        network.AddVariable(f"p{player}", range(int(game.n_actions[player])))
+    best_total = 0
+    for e in range(u.size):
+        welfare = np.rint(game.edge_welfare(e) * scaling.factor).astype(np.int64)
+        best = int(welfare.max())
+        best_total += best
+        network.AddFunction([int(u[e]), int(v[e])], (best - welfare).ravel().tolist())
+    seconds = 0 if time_limit is None else max(1, math.ceil(time_limit))
+    started = time.process_time()
+    found = network.Solve(timeLimit=seconds)
+    nodes = int(network.GetNbNodes())
+    dual = network.GetDDualBound()
+    bound = (best_total - float(dual)) / scaling.factor if dual is not None else None
+    if found is None:
+        status = Status.MAX_TIME_LIMIT if seconds else Status.ERROR
+        return Toulbar2Outcome(status, None, bound, scaling, nodes)
+    profile = np.asarray(found[0], dtype=np.int64)
+    proved = float(dual) >= float(found[1]) - 0.5
+    timed_out = bool(seconds) and time.process_time() - started >= seconds
+    status = Status.OPTIMAL if proved or not timed_out else Status.MAX_TIME_LIMIT
+    return Toulbar2Outcome(status, profile, bound, scaling, nodes)
