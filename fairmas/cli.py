@@ -208,6 +208,27 @@ def _build_parser() -> argparse.ArgumentParser:
         "default: the settings recorded in the Result",
     )
     check_parser.add_argument("--json", action="store_true", help="print a JSON report")
+
+    report_parser = commands.add_parser(
+        "report", help="one self-contained HTML page with tables and plots of results"
+    )
+    report_parser.add_argument(
+        "results",
+        nargs="+",
+        metavar="RESULTS",
+        help="Result JSON (solve --out, compare --json) or sweep table (.csv, .parquet, directory)",
+    )
+    report_parser.add_argument(
+        "--out", required=True, metavar="FILE", help="the HTML page to write (atomically)"
+    )
+    report_parser.add_argument(
+        "--instance",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="instance file to draw on (repeatable); matched to Results by agent names",
+    )
+    report_parser.add_argument("--title", default="fairmas report", help="page title")
     return parser
 
 
@@ -657,6 +678,21 @@ def _print_check(console: Console, partition: str, file: str, checked: dict[str,
         console.print(f"stable: undecided ({how}{note})")
 
 
+def _report_command(args: argparse.Namespace, console: Console) -> int:
+    from fairmas.report import render_report
+    from fairmas.report.inputs import read_inputs
+
+    _check_out_path(args.out)
+    inputs = read_inputs(args.results, args.instance)
+    write_text_atomic(args.out, render_report(inputs, args.title))
+    rows = sum(len(sweep.rows) for sweep in inputs.sweeps)
+    console.print(
+        f"{args.out}: written ({len(inputs.results)} Result(s), {rows} sweep row(s), "
+        f"{len(inputs.instances)} instance file(s))"
+    )
+    return EXIT_OK
+
+
 _COMMANDS = {
     "solve": _solve_command,
     "compare": _compare_command,
@@ -667,6 +703,7 @@ _COMMANDS = {
     "check": _check_command,
     "convert": _convert_command,
     "experiment": _experiment_command,
+    "report": _report_command,
 }
 
 

@@ -17,9 +17,13 @@ b'\\x89PNG'
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from fairmas.atomic import atomic_path
 from fairmas.result import Result
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def plot_learning_curve(result: Result, path: str | os.PathLike[str]) -> None:
@@ -32,6 +36,27 @@ def plot_learning_curve(result: Result, path: str | os.PathLike[str]) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
+    figure = learning_curve_figure(result)
+    with atomic_path(path, suffix=".png") as temporary:
+        figure.savefig(temporary, format="png")
+
+
+def learning_curve_figure(result: Result) -> Figure:
+    """The learning curve of a ``q_learning`` Result as a matplotlib Figure.
+
+    Mean welfare per episode (``details["learning_curve"]``), with the social
+    optimum as a dashed line when known; drawn by :func:`plot_learning_curve`
+    and by ``fairmas report``.
+
+    Examples
+    --------
+    >>> from fairmas.result import Result, Status
+    >>> curve = {"episode": [10, 20], "welfare": [2.0, 5.5]}
+    >>> result = Result("q_learning", "independent", Status.FEASIBLE, 6.0, None, None, 0.1,
+    ...                 {"profile": {}}, {"learning_curve": curve})
+    >>> learning_curve_figure(result).axes[0].get_xlabel()
+    'episode'
+    """
     from matplotlib.figure import Figure
 
     curve = result.details["learning_curve"]
@@ -48,5 +73,4 @@ def plot_learning_curve(result: Result, path: str | os.PathLike[str]) -> None:
     axes.legend(loc="lower right")
     axes.grid(alpha=0.3)
     figure.tight_layout()
-    with atomic_path(path, suffix=".png") as temporary:
-        figure.savefig(temporary, format="png")
+    return figure

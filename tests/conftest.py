@@ -50,3 +50,11 @@ def run_cli() -> Callable[..., CliRun]:
 @pytest.fixture
 def instances() -> Path:
     return INSTANCES
+
+
+@pytest.fixture(scope="session")
+def report_inputs(tmp_path_factory: pytest.TempPathFactory):
+    """Result files of every shape (real solves) for the ``fairmas report`` tests."""
+    from tests.report_helpers import write_report_inputs
+
+    return write_report_inputs(tmp_path_factory.mktemp("report_inputs"))
