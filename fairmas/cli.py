@@ -713,8 +713,8 @@ def _sweep_command(args: argparse.Namespace, console: Console) -> int:
             )
     except KeyboardInterrupt:
         sys.stderr.write(
-            f"fairmas: interrupted; {progress.done} new rows are in {out}: run the same "
-            "command again to finish the rest\n"
+            f"fairmas: interrupted; the finished rows are in {out}: run the same command "
+            "again to finish the rest\n"
         )
         return EXIT_INTERRUPTED
     ids = {task.task_id for task in sweep.tasks}

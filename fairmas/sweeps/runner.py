@@ -6,11 +6,12 @@ moment its task finishes (:mod:`fairmas.sweeps.store`). Executors:
 
 :class:`LocalExecutor`
     ``concurrent.futures.ProcessPoolExecutor`` with ``workers`` processes
-    (default: the CPU count), started by a fork server that has imported
-    fairmas once; at most 4 tasks per worker are in flight, so a grid of a
-    million tasks costs no memory up front. Workers ignore SIGINT: Ctrl-C
-    reaches the parent, which stops the workers and keeps every row already
-    written. ``workers=1`` runs the tasks in this process.
+    (default: the CPU count), spawned (not forked: the parent runs threads);
+    at most 4 tasks per worker are in flight, so a grid of a million tasks
+    costs no memory up front. Workers ignore SIGINT: Ctrl-C reaches the
+    parent, which stops the workers and keeps every row already written; a
+    worker whose parent was killed exits by itself. ``workers=1`` runs the
+    tasks in this process.
 :class:`DaskExecutor`
     ``distributed.Client(address)`` on a running scheduler
     (``tcp://HOST:PORT``); tasks are submitted as they can run and gathered
@@ -45,6 +46,8 @@ import multiprocessing
 import os
 import re
 import signal
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -99,9 +102,19 @@ class SweepReport:
     lost_reasons: tuple[str, ...] = ()
 
 
+def _exit_with_parent(parent: int) -> None:
+    """Leave when the process that started this worker is gone (its parent was killed)."""
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent:
+            os._exit(70)
+
+
 def _worker_init(threads: int) -> None:
-    """Set up a pool worker: ignore SIGINT (the parent handles it), share the cores."""
+    """Set up a pool worker: ignore SIGINT (the parent handles it), share the cores, and
+    exit when orphaned (a SIGKILL-ed sweep must not leave workers behind)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     with contextlib.suppress(Exception):
         import numba
 
@@ -158,8 +171,7 @@ class LocalExecutor:
             for task in tasks:
                 yield run_task(task)
             return
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["fairmas.sweeps.tasks", "fairmas.api"])
+        context = multiprocessing.get_context("spawn")
         threads = max(1, (os.cpu_count() or 1) // self.workers)
         self._pool = concurrent.futures.ProcessPoolExecutor(
             self.workers, mp_context=context, initializer=_worker_init, initargs=(threads,)
@@ -188,12 +200,15 @@ class LocalExecutor:
         if pool is None:
             return
         if interrupted:
-            pool.shutdown(wait=False, cancel_futures=True)
-            # ProcessPoolExecutor has no public way to stop running tasks (3.14's
-            # terminate_workers); its process table is the documented-in-source way.
-            for process in list(getattr(pool, "_processes", {}).values()):
+            # ProcessPoolExecutor has no public way to stop running tasks before
+            # Python 3.14 (terminate_workers); its process table is the way.
+            processes = list((getattr(pool, "_processes", None) or {}).values())
+            for process in processes:
                 with contextlib.suppress(Exception):
                     process.terminate()
+            for process in processes:
+                with contextlib.suppress(Exception):
+                    process.join(5)
         pool.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self) -> LocalExecutor:
