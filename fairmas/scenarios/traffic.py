@@ -20,8 +20,10 @@ What the instance means (kind ``allocation``):
 * **caps** — an approach gets green only at its own intersection (cap 0
   elsewhere), and never more than it needs to clear its arrivals,
   y_i · C seconds with the flow ratio y_i = q_i / s_i (Webster 1958).
-* **entitlements** — w_i = q_i · C / 3600, the vehicles arriving per cycle,
-  so that v_i(x) / w_i is the share of its arrivals an approach clears:
+* **entitlements** — w_i = q_i · C / 3600, the vehicles arriving per cycle
+  (computed as v_i · y_i · C with y_i · C rounded to 0.1 s, so that the
+  needed green clears exactly w_i), and v_i(x) / w_i ≤ 1 is the share of
+  its arrivals an approach clears:
   ``max_min`` maximizes the worst served share, ``nash`` is proportional
   fairness among approaches weighted by their demand.
 
@@ -113,14 +115,14 @@ def _make(size: int, seed: int, params: TrafficParameters) -> AllocationInstance
     saturation = lanes * SATURATION_FLOW  # veh/h of green
     needed_green = arrivals / saturation * params.cycle  # y_i · C
 
+    needed_green = np.maximum(1.0, np.round(needed_green, 1))
     rows = np.arange(size)
     values = np.zeros((size, n_intersections))
-    values[rows, intersection] = np.round(saturation / 3600.0, 4)
+    values[rows, intersection] = saturation / 3600.0  # 0.5 vehicles per second and lane
     caps = np.zeros((size, n_intersections))
-    caps[rows, intersection] = np.round(
-        np.maximum(1.0, np.minimum(needed_green, green[intersection])), 1
-    )
-    entitlements = np.round(arrivals * params.cycle / 3600.0, 3)
+    caps[rows, intersection] = np.minimum(needed_green, green[intersection])
+    # the arrivals per cycle are exactly what the needed green clears: served share ≤ 1
+    entitlements = np.round(values[rows, intersection] * needed_green, 2)
     return AllocationInstance.from_arrays(
         agents,
         [f"I{j + 1}_green" for j in range(n_intersections)],
