@@ -12,7 +12,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import fairmas
-from fairmas.registry import values_agree
 from fairmas.scenarios import SCENARIOS
 from tests.test_bad_input import assert_one_line_error
 
@@ -78,7 +77,8 @@ def test_traffic_green_goes_to_own_intersection_and_serves_at_most_the_arrivals(
     intersection = np.array([int(a.split("_")[0][1:]) - 1 for a in inst.agents])
     own = np.zeros_like(inst.caps, dtype=bool)
     own[np.arange(10), intersection] = True
-    assert (inst.caps[~own] == 0).all() and (inst.values[~own] == 0).all()
+    assert (inst.caps[~own] == 0).all()
+    assert (inst.values[~own] == 0).all()
     assert (inst.values[own] > 0).all()
     phases = np.bincount(intersection)
     assert inst.supply.tolist() == (100 - 5 * phases).tolist()
@@ -113,7 +113,8 @@ def test_llm_budget_mixes_tokens_and_whole_gpu_hours() -> None:
 
 def test_smart_city_costs_and_values() -> None:
     city = SCENARIOS["smart_city"](30, seed=7, projects=5)
-    assert city.n_projects == 5 and city.n_agents == 30
+    assert city.n_projects == 5
+    assert city.n_agents == 30
     assert ((city.values == 0) | (city.values >= 0.05)).all()
     assert (city.costs >= 0).all()
 
