@@ -93,11 +93,10 @@ def test_smart_grid_feeders_are_congested_and_entitlements_follow_the_parameter(
     assert grid.n_resources == 3  # ⌈13 / 6⌉ feeders
     assert (grid.supply < grid.caps.sum(axis=0)).all()
     assert ((grid.caps > 0).sum(axis=1) == 1).all()  # one feeder per consumer
-    assert np.allclose(grid.entitlements, grid.caps.max(axis=1))  # contracted power
-    by_value = SCENARIOS["smart_grid"](13, seed=2, entitlement="value")
-    assert np.allclose(
-        by_value.entitlements, grid.values.max(axis=1) * grid.caps.max(axis=1), atol=0.01
-    )
+    served_share = grid.values.max(axis=1) * grid.caps.max(axis=1)  # value of the contract
+    assert np.allclose(grid.entitlements, served_share, atol=0.01)
+    by_contract = SCENARIOS["smart_grid"](13, seed=2, entitlement="contract")
+    assert np.allclose(by_contract.entitlements, grid.caps.max(axis=1))
     assert (SCENARIOS["smart_grid"](13, seed=2, entitlement="equal").entitlements == 1).all()
 
 

@@ -16,11 +16,12 @@ What the instance means (kind ``allocation``):
   load (currency per kWh); 0 on other feeders.
 * **caps** — a consumer draws only from its own feeder (cap 0 elsewhere) and
   at most its contracted peak demand d_i there.
-* **entitlements** — ``entitlement="contract"`` (default): w_i = d_i, the
-  contracted power, so weighted objectives favour bigger contracts;
-  ``"value"``: w_i = v_i · d_i, the value of the whole contract, so that
-  v_i(x) / w_i is the served share of demand and ``max_min`` is proportional
-  curtailment; ``"equal"``: w_i = 1.
+* **entitlements** — ``entitlement="value"`` (default): w_i = v_i · d_i, the
+  value of the whole contract, so that v_i(x) / w_i = x_i / d_i is the
+  served share of the contracted power: ``max_min`` and ``leximin`` are then
+  proportional curtailment, the usual fair rule of load shedding;
+  ``"contract"``: w_i = d_i, the contracted power (v_i(x) / w_i is then the
+  value per contracted kW); ``"equal"``: w_i = 1.
 
 How values are drawn (``numpy.random.default_rng(seed)``): class residential,
 commercial, industrial with probabilities 0.6, 0.3, 0.1; peak demand d_i ~
@@ -73,8 +74,8 @@ class SmartGridParameters(GeneratorParameters):
     stress: Annotated[float, Field(gt=0, le=1)] = Field(
         0.7, description="mean ratio of feeder capacity to the peak demand behind it"
     )
-    entitlement: Literal["contract", "value", "equal"] = Field(
-        "contract", description="w_i = contracted kW, value of the contract, or 1"
+    entitlement: Literal["value", "contract", "equal"] = Field(
+        "value", description="w_i = value of the contract, contracted kW, or 1"
     )
 
 
@@ -143,6 +144,6 @@ def generate(size: int, seed: int = 0, **params: object) -> AllocationInstance:
         Seed of ``numpy.random.default_rng``.
     **params
         ``per_feeder`` (default 6), ``stress`` (default 0.7), ``entitlement``
-        (``contract``, ``value`` or ``equal``).
+        (``value``, ``contract`` or ``equal``).
     """
     return SCENARIO(size, seed, **params)
