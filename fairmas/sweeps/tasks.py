@@ -14,7 +14,7 @@ Examples
 'da6e59ab62c370d7'
 >>> row = run_task(task)
 >>> row["status"], row["n_agents"], row["error"], round(row["value"], 4)
-('optimal', 6, '', 0.9886)
+('optimal', 6, '', 0.9898)
 >>> list(row) == list(RESULT_COLUMNS)
 True
 """
