@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import fairmas
+from fairmas.registry import values_agree
 from fairmas.scenarios import SCENARIOS
 from tests.test_bad_input import assert_one_line_error
 
@@ -67,9 +68,29 @@ def test_the_intended_objectives_solve_every_scenario(name: str) -> None:
     instance = scenario(8, seed=3)
     for objective in scenario.objectives:
         results = fairmas.compare(instance, objective)
-        proven = [r for r in results if str(r.status) == "optimal"]
-        assert proven, (objective, results)
-        assert not any(r.details.get("agrees") is False for r in results), objective
+        ran = [r for r in results if r.details.get("applicable") is not False]
+        assert ran, objective
+        for result in ran:  # every exact method that applies solves it, and they agree
+            if fairmas.registry.get_objective(objective).methods[result.method].exact:
+                assert str(result.status) == "optimal", (objective, result)
+                assert result.details["agrees"] is True, (objective, result)
+            else:  # a heuristic may fall short, never beat the optimum
+                assert result.value is not None, (objective, result)
+                assert result.details["agrees"] is not False, (objective, result)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known bug of leximin/ordered_outcomes (not of the scenario): a level fixed with "
+    "slack 1e-9 makes a later LP infeasible on these feeder instances, while saturation solves "
+    "them; remove this mark when fixed",
+)
+def test_leximin_ordered_outcomes_on_the_bundled_smart_grid() -> None:
+    instance = fairmas.load(BUNDLED / "smart_grid.yaml")
+    saturation = fairmas.solve(instance, "leximin", "saturation")
+    ordered = fairmas.solve(instance, "leximin", "ordered_outcomes")
+    assert str(ordered.status) == "optimal", ordered.details
+    assert values_agree(ordered.value, saturation.value)
 
 
 def test_traffic_green_goes_to_own_intersection_and_serves_at_most_the_arrivals() -> None:

@@ -19,7 +19,15 @@ import yaml
 import fairmas
 from fairmas.errors import ParameterError
 from fairmas.registry import values_agree
-from fairmas.sweeps import RESULT_COLUMNS, Task, load_sweep, open_store, read_results, run_sweep
+from fairmas.sweeps import (
+    RESULT_COLUMNS,
+    Task,
+    load_sweep,
+    open_store,
+    read_results,
+    run_sweep,
+    run_task,
+)
 from fairmas.sweeps.generators import GENERATORS
 from tests.test_bad_input import assert_one_line_error
 
@@ -526,3 +534,27 @@ def test_run_sweep_in_python(tmp_path: Path) -> None:
     report = run_sweep(sweep, tmp_path / "mine.csv", workers=1, on_row=seen.append)
     assert (report.total, report.already_done, report.ran, report.lost) == (16, 0, 16, 0)
     assert ids(seen) == ids(read_results(tmp_path / "mine.csv"))
+
+
+def test_a_task_that_kills_its_worker_gets_an_error_row_and_the_rest_go_on(
+    tmp_path: Path,
+) -> None:
+    from fairmas.sweeps.runner import CRASH_MESSAGE, LocalExecutor
+    from tests.sweep_helpers import CRASHING_SEED, crash_on_seed_3
+
+    document = {
+        "generators": [{"name": "smart_city"}],
+        "sizes": [5],
+        "seeds": {"count": 6},
+        "objectives": [{"name": "welfare", "methods": ["milp"]}],
+    }
+    sweep = load_sweep(write_sweep(tmp_path, document))
+    report = run_sweep(sweep, executor=LocalExecutor(2, function=crash_on_seed_3))
+    assert (report.ran, report.lost) == (6, 0)
+    rows = read_results(sweep.out)
+    crashed = [r for r in rows if r["seed"] == CRASHING_SEED]
+    assert len(crashed) == 1
+    assert crashed[0]["status"] == "error"
+    assert crashed[0]["error"] == CRASH_MESSAGE
+    expected = [run_task(task) for task in sweep.tasks if task.seed != CRASHING_SEED]
+    assert_same_results([r for r in rows if r["seed"] != CRASHING_SEED], expected)

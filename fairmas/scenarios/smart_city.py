@@ -16,9 +16,10 @@ What the instance means (kind ``mechanism``, projects variant):
   Beta(2, 2), decaying with the distance d_ik from home to the project
   (ℓ = ``reach``, default 0.3). Values under 0.05 are dropped (set to 0):
   far-away projects do not matter to a citizen.
-* **costs** — c_k = ``cost_ratio`` · U(0.5, 1.5) · Σ_i v_ik: some projects are
-  worth their cost to the city as a whole and some are not, and which ones
-  depends on who lives nearby.
+* **costs** — c_k = ``cost_ratio`` · U(0.5, 1.5) · Σ_i v_ik (``cost_ratio``
+  1.2 by default): some projects are worth their cost to the city as a
+  whole and some are not, and all of them together cost more than they are
+  worth, so the mechanism has to choose.
 
 Everything is drawn from ``numpy.random.default_rng(seed)``.
 
@@ -70,7 +71,7 @@ class SmartCityParameters(GeneratorParameters):
         0.3, description="distance ℓ over which a project's value falls by a factor e"
     )
     cost_ratio: Annotated[float, Field(gt=0, le=10)] = Field(
-        1.0, description="mean cost as a share of the project's total value"
+        1.2, description="mean cost as a share of the project's total value"
     )
 
 
@@ -133,6 +134,6 @@ def generate(size: int, seed: int = 0, **params: object) -> MechanismInstance:
     seed : int
         Seed of ``numpy.random.default_rng``.
     **params
-        ``projects``, ``reach`` (default 0.3), ``cost_ratio`` (default 1).
+        ``projects``, ``reach`` (default 0.3), ``cost_ratio`` (default 1.2).
     """
     return SCENARIO(size, seed, **params)

@@ -39,6 +39,7 @@ Examples
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures
 import contextlib
 import logging
@@ -57,7 +58,7 @@ from typing import Any
 from fairmas.errors import ParameterError
 from fairmas.sweeps.spec import Sweep
 from fairmas.sweeps.store import INSTALL_HINT, open_store
-from fairmas.sweeps.tasks import Task, run_task
+from fairmas.sweeps.tasks import Task, error_row, run_task
 
 IN_FLIGHT_PER_WORKER = 4
 """Tasks handed to the executor ahead of the finished ones, per worker."""
@@ -145,19 +146,41 @@ def _windowed(
             yield pending.pop(future), future
 
 
+CRASH_MESSAGE = (
+    "the worker process died while running this task alone (a crash in native code, "
+    "e.g. a segmentation fault in a solver, or the memory ran out)"
+)
+"""The ``error`` of a task that kills its worker even when it runs alone."""
+
+
 class LocalExecutor:
     """Tasks on a local process pool (or in this process when ``workers == 1``).
+
+    A worker that dies (a segmentation fault in native code, the out-of-memory
+    killer) breaks a ``ProcessPoolExecutor`` and fails every task in flight.
+    The executor then starts a new pool and runs those tasks again one at a
+    time: a task that kills its worker even alone gets a row with status
+    ``error`` (:data:`CRASH_MESSAGE`), the others their normal rows, and the
+    sweep goes on.
 
     Parameters
     ----------
     workers : int, optional
         Processes; default ``os.cpu_count()``.
+    function : callable
+        What runs a task (default :func:`~fairmas.sweeps.tasks.run_task`); a
+        module-level function, since the workers import it by name.
     """
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(
+        self,
+        workers: int | None = None,
+        function: Callable[[Task], dict[str, Any]] = run_task,
+    ) -> None:
         if workers is not None and workers < 1:
             raise ParameterError("--workers", f"must be ≥ 1 (got {workers})")
         self.workers = workers or os.cpu_count() or 1
+        self.function = function
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
 
     @property
@@ -165,34 +188,71 @@ class LocalExecutor:
         """One line for the command line."""
         return "this process" if self.workers == 1 else f"{self.workers} local worker processes"
 
+    def _new_pool(self) -> concurrent.futures.ProcessPoolExecutor:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        threads = max(1, (os.cpu_count() or 1) // self.workers)
+        self._pool = concurrent.futures.ProcessPoolExecutor(
+            self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_worker_init,
+            initargs=(threads,),
+        )
+        return self._pool
+
     def run(self, tasks: Iterable[Task]) -> Iterator[dict[str, Any] | Lost]:
         """Rows (or :class:`Lost`) in the order the tasks finish."""
         if self.workers == 1:
             for task in tasks:
-                yield run_task(task)
+                yield self.function(task)
             return
-        context = multiprocessing.get_context("spawn")
-        threads = max(1, (os.cpu_count() or 1) // self.workers)
-        self._pool = concurrent.futures.ProcessPoolExecutor(
-            self.workers, mp_context=context, initializer=_worker_init, initargs=(threads,)
-        )
-
-        def wait(futures: set[Any]) -> tuple[set[Any], set[Any]]:
-            done, rest = concurrent.futures.wait(
-                futures, return_when=concurrent.futures.FIRST_COMPLETED
-            )
-            return set(done), set(rest)
-
+        pool = self._new_pool()
+        queue = iter(tasks)
+        suspects: collections.deque[Task] = collections.deque()  # in flight when a worker died
+        pending: dict[concurrent.futures.Future[dict[str, Any]], tuple[Task, bool]] = {}
         window = self.workers * IN_FLIGHT_PER_WORKER
-        for task, future in _windowed(
-            tasks, window, lambda t: self._pool.submit(run_task, t), wait
-        ):
-            try:
-                yield future.result()
-            except concurrent.futures.process.BrokenProcessPool as exc:
-                yield Lost(task, f"a worker process died ({exc})")
-            except Exception as exc:
-                yield Lost(task, f"{type(exc).__name__}: {exc}")
+        exhausted = False
+        while pending or suspects or not exhausted:
+            broken = False
+            while not broken and len(pending) < (1 if suspects else window):
+                alone = bool(suspects)
+                task = suspects.popleft() if alone else next(queue, None)
+                if task is None:
+                    exhausted = True
+                    break
+                try:
+                    pending[pool.submit(self.function, task)] = (task, alone)
+                except concurrent.futures.process.BrokenProcessPool:
+                    suspects.appendleft(task)  # it never ran
+                    broken = True
+            if pending and not broken:
+                done, _ = concurrent.futures.wait(
+                    pending, return_when=concurrent.futures.FIRST_COMPLETED
+                )
+            else:
+                done = set()
+            for future in done:
+                task, alone = pending.pop(future)
+                try:
+                    yield future.result()
+                except concurrent.futures.process.BrokenProcessPool:
+                    broken = True
+                    if alone:
+                        yield error_row(task, CRASH_MESSAGE)
+                    else:
+                        suspects.append(task)
+                except Exception as exc:
+                    yield Lost(task, f"{type(exc).__name__}: {exc}")
+            if broken:
+                for future in list(pending):  # the rest of the broken pool's tasks
+                    task, _ = pending.pop(future)
+                    try:
+                        row = future.result(timeout=30)
+                    except Exception:
+                        suspects.append(task)
+                    else:
+                        yield row
+                pool = self._new_pool()
 
     def close(self, interrupted: bool = False) -> None:
         """Shut the pool down; when interrupted, stop the workers at once."""
@@ -290,7 +350,9 @@ class DaskExecutor:
         for task, future in _windowed(tasks, window, submit, wait):
             try:
                 yield future.result()
-            except Exception as exc:  # KilledWorker, lost connection, ...
+            except self._distributed.KilledWorker as exc:  # it killed several workers
+                yield error_row(task, f"{CRASH_MESSAGE}; Dask: {exc}")
+            except Exception as exc:  # a lost connection, ...
                 yield Lost(task, f"{type(exc).__name__}: {exc}")
             finally:
                 future.release()

@@ -149,19 +149,12 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def run_task(task: Task) -> dict[str, Any]:
-    """Generate the task's instance, solve it, and return its row (never raises ``Exception``).
+def _now() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds")
 
-    Returns
-    -------
-    dict
-        The keys of :data:`RESULT_COLUMNS`, in order: ``value``, ``bound``,
-        ``gap`` and ``n_agents`` may be None; ``params`` and ``details`` are
-        JSON text; ``finished_at`` is an ISO 8601 UTC time.
-    """
-    from fairmas.api import solve
 
-    row: dict[str, Any] = {
+def _blank_row(task: Task) -> dict[str, Any]:
+    return {
         "task_id": task.task_id,
         "sweep": task.sweep,
         "generator": task.label,
@@ -180,6 +173,34 @@ def run_task(task: Task) -> dict[str, Any]:
         "error": "",
         "details": "{}",
     }
+
+
+def error_row(task: Task, message: str) -> dict[str, Any]:
+    """The row of a task that ended without a Result: status ``error`` and ``message``.
+
+    >>> error_row(Task("s", "csg", "csg", (), 3, 0, "csg", "dp", ()), "it broke")["error"]
+    'it broke'
+    """
+    row = _blank_row(task)
+    row["error"] = _one_line(message)
+    row["details"] = _details_text({"error": row["error"]})
+    row["finished_at"] = _now()
+    return row
+
+
+def run_task(task: Task) -> dict[str, Any]:
+    """Generate the task's instance, solve it, and return its row (never raises ``Exception``).
+
+    Returns
+    -------
+    dict
+        The keys of :data:`RESULT_COLUMNS`, in order: ``value``, ``bound``,
+        ``gap`` and ``n_agents`` may be None; ``params`` and ``details`` are
+        JSON text; ``finished_at`` is an ISO 8601 UTC time.
+    """
+    from fairmas.api import solve
+
+    row = _blank_row(task)
     try:
         instance = _instance(
             task.generator, canonical_json(dict(task.generator_params)), task.size, task.seed
@@ -212,5 +233,5 @@ def run_task(task: Task) -> dict[str, Any]:
             error=_one_line(result.details.get("error", "")),
             details=_details_text(result.details),
         )
-    row["finished_at"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds")
+    row["finished_at"] = _now()
     return row
