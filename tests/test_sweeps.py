@@ -346,6 +346,7 @@ BAD_OPTIONS = [
     (["--scheduler", "localhost:8786"], ["--scheduler", "expected tcp://HOST:PORT"]),
     (["--scheduler", "tcp://127.0.0.1:1", "--workers", "2"], ["--workers", "cannot be combined"]),
     (["--out", "results.xlsx"], ["--out", "a .csv or .parquet file", "results.xlsx"]),
+    (["--out", "missing/r.csv"], ["--out", "directory 'missing' does not exist"]),
     (
         ["--scheduler-timeout", "0", "--scheduler", "tcp://127.0.0.1:1"],
         ["--scheduler-timeout", "> 0"],
@@ -475,6 +476,7 @@ BAD_SWEEPS = [
     ),
     ("bad time limit", _with(time_limit=-1), ["time_limit", "greater than 0"]),
     ("bad out", _with(out="results.txt"), ["out", "a .csv or .parquet file"]),
+    ("out in no directory", _with(out="missing/r.parquet"), ["out", "does not exist"]),
     ("bad name", _with(name="my sweep"), ["name", "pattern"]),
     ("unknown key", _with(colour="blue"), ["colour", "unknown field", "generators"]),
     ("skip_unfit a string", _with(skip_unfit="yes"), ["skip_unfit", "valid boolean"]),

@@ -252,10 +252,18 @@ Store = CsvStore | ParquetStore
 
 
 def check_results_path(path: str | Path, option: str = "out") -> Path:
-    """``path`` if it names a ``.csv`` or ``.parquet`` results file, else ParameterError."""
+    """``path`` if it names a ``.csv`` or ``.parquet`` file in an existing directory.
+
+    Raises
+    ------
+    ParameterError
+        Naming ``option`` and what is wrong.
+    """
     target = Path(path)
     if target.suffix.lower() not in (".csv", ".parquet"):
         raise ParameterError(option, f"results go to a .csv or .parquet file, not {target.name!r}")
+    if not target.parent.is_dir():
+        raise ParameterError(option, f"directory {str(target.parent)!r} does not exist")
     return target
 
 
