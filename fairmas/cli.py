@@ -229,7 +229,77 @@ def _build_parser() -> argparse.ArgumentParser:
         help="instance file to draw on (repeatable); matched to Results by agent names",
     )
     report_parser.add_argument("--title", default="fairmas report", help="page title")
+    _add_scenario_commands(commands)
     return parser
+
+
+def _whole_number(minimum: int) -> Any:
+    """An argparse type: an integer ≥ ``minimum``, with a one-line error."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"must be a whole number ≥ {minimum} (got {text!r})"
+            ) from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be a whole number ≥ {minimum} (got {value})")
+        return value
+
+    return parse
+
+
+def _add_scenario_commands(commands: Any) -> None:
+    """The ``generate`` and ``sweep`` commands."""
+    from fairmas.scenarios import SCENARIOS
+
+    generate_parser = commands.add_parser(
+        "generate", help="write an instance of an application scenario (seeded)"
+    )
+    generate_parser.add_argument("scenario", help=f"one of: {', '.join(SCENARIOS)}")
+    generate_parser.add_argument(
+        "--size", required=True, type=_whole_number(1), metavar="N", help="number of agents"
+    )
+    generate_parser.add_argument(
+        "--seed", type=_whole_number(0), default=0, metavar="S", help="random seed (default 0)"
+    )
+    generate_parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="scenario parameter (repeatable), e.g. cycle=120",
+    )
+    generate_parser.add_argument(
+        "--out",
+        metavar="FILE",
+        help="write to FILE (.yaml, .json or .toml; default: YAML on stdout)",
+    )
+
+    sweep_parser = commands.add_parser(
+        "sweep", help="run a grid of generators × sizes × seeds × objectives × methods"
+    )
+    sweep_parser.add_argument("file", help="sweep file (.yaml, .json or .toml)")
+    sweep_parser.add_argument(
+        "--workers", type=_whole_number(1), metavar="N", help="local processes (default: CPUs)"
+    )
+    sweep_parser.add_argument(
+        "--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask scheduler instead"
+    )
+    sweep_parser.add_argument(
+        "--scheduler-timeout",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="seconds to wait for the scheduler (default 10)",
+    )
+    sweep_parser.add_argument(
+        "--out", metavar="FILE", help="results file (.csv or .parquet) instead of the sweep's"
+    )
+    sweep_parser.add_argument(
+        "--dry-run", action="store_true", help="count the tasks and those already done; run none"
+    )
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -693,6 +763,178 @@ def _report_command(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+# ----------------------------------------------------------------------------- generate, sweep
+
+
+def _generate_command(args: argparse.Namespace, console: Console) -> int:
+    from fairmas.models.io import WRITABLE_FORMATS, write_document
+    from fairmas.scenarios import get_scenario
+
+    scenario = get_scenario(args.scenario)
+    if args.out is not None:
+        _check_out_path(args.out)
+        suffix = Path(args.out).suffix.lower()
+        if suffix not in WRITABLE_FORMATS:
+            raise ParameterError(
+                "--out", f"cannot write file type {suffix or '(none)'!r}; use .yaml, .json or .toml"
+            )
+    instance = scenario(args.size, args.seed, **parse_params(args.param))
+    command = " ".join(
+        ["fairmas generate", scenario.name, f"--size {args.size}", f"--seed {args.seed}"]
+        + [f"--param {pair}" for pair in args.param]
+    )
+    comment = f"{scenario.name}: {scenario.summary}\nmade by: {command}"
+    if args.out is None:
+        import yaml
+
+        text = yaml.safe_dump(instance.to_document(), sort_keys=False, width=100)
+        sys.stdout.write("".join(f"# {line}\n" for line in comment.splitlines()) + text)
+        return EXIT_OK
+    write_document(instance.to_document(), args.out, comment=comment)
+    console.print(f"{args.out}: written ({instance.describe()})")
+    return EXIT_OK
+
+
+def _sweep_command(args: argparse.Namespace, console: Console) -> int:
+    from fairmas.sweeps import load_sweep, make_executor, read_results, run_sweep
+    from fairmas.sweeps.store import check_results_path
+
+    sweep = load_sweep(args.file)
+    out = check_results_path(args.out, "--out") if args.out else sweep.out
+    if args.scheduler_timeout <= 0:
+        raise ParameterError("--scheduler-timeout", f"must be > 0 (got {args.scheduler_timeout})")
+    if args.dry_run:
+        done_ids = {r["task_id"] for r in read_results(out)} if out.exists() else set()
+        done = sum(task.task_id in done_ids for task in sweep.tasks)
+        console.print(
+            f"sweep {sweep.name}: {len(sweep.tasks)} tasks, {done} already in {out}, "
+            f"{len(sweep.tasks) - done} to run"
+        )
+        for pair in sweep.skipped_pairs:
+            console.print(f"  skipped (kind does not fit): {pair}", style="dim")
+        return EXIT_OK
+    executor = make_executor(args.workers, args.scheduler, args.scheduler_timeout)
+    progress = _SweepProgress(console, sweep.name, out)
+    try:
+        with progress:
+            report = run_sweep(
+                sweep, out, executor=executor, on_start=progress.start, on_row=progress.advance
+            )
+    except KeyboardInterrupt:
+        sys.stderr.write(
+            f"fairmas: interrupted; the finished rows are in {out}: run the same command "
+            "again to finish the rest\n"
+        )
+        return EXIT_INTERRUPTED
+    ids = {task.task_id for task in sweep.tasks}
+    _print_sweep_summary(console, [r for r in read_results(out) if r["task_id"] in ids])
+    console.print(
+        f"{report.ran} new rows in {report.out}; {report.already_done + report.ran} of "
+        f"{report.total} tasks done"
+    )
+    if report.lost:
+        console.print(
+            f"[bold red]{report.lost} tasks lost[/] (no row: {'; '.join(report.lost_reasons)}); "
+            "run the same command again to retry them"
+        )
+        return EXIT_NO_SOLUTION
+    return EXIT_OK
+
+
+class _SweepProgress:
+    """A rich progress bar on a terminal; otherwise a plain line at every tenth of the tasks."""
+
+    def __init__(self, console: Console, name: str, out: Path) -> None:
+        self.console, self.name, self.out = console, name, out
+        self.done = 0
+        self.total = 0
+        self._bar: Any = None
+        self._task: Any = None
+        self._started = 0.0
+
+    def __enter__(self) -> _SweepProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def start(self, to_run: int, already_done: int, where: str) -> None:
+        import time
+
+        self.total = to_run
+        self._started = time.perf_counter()
+        self.console.print(
+            f"sweep {self.name}: {to_run + already_done} tasks, {already_done} already in "
+            f"{self.out}, {to_run} to run on {where}"
+        )
+        if to_run and self.console.is_terminal:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            self._bar = Progress(
+                TextColumn(f"[bold]{self.name}[/]"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                console=self.console,
+            )
+            self._bar.start()
+            self._task = self._bar.add_task(self.name, total=to_run)
+
+    def advance(self, row: dict[str, Any]) -> None:
+        import time
+
+        self.done += 1
+        if self._bar is not None:
+            self._bar.advance(self._task)
+            return
+        step = max(1, self.total // 10)
+        if self.done % step == 0 or self.done == self.total:
+            elapsed = time.perf_counter() - self._started
+            left = elapsed / self.done * (self.total - self.done)
+            self.console.print(
+                f"{self.done}/{self.total} tasks done ({100 * self.done // self.total}%), "
+                f"about {left:.0f} s left"
+            )
+
+
+def _print_sweep_summary(console: Console, rows: list[dict[str, Any]]) -> None:
+    """One line per generator × objective × method: rows by status, median time."""
+    import statistics
+
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault((row["generator"], row["objective"], row["method"]), []).append(row)
+    table = Table()
+    for column in ("generator", "objective", "method", "rows", "statuses", "median time (s)"):
+        table.add_column(
+            column, justify="right" if column in ("rows", "median time (s)") else "left"
+        )
+    for (generator, objective, method), members in groups.items():
+        statuses: dict[str, int] = {}
+        for row in members:
+            statuses[row["status"]] = statuses.get(row["status"], 0) + 1
+        ran = [row["wall_time"] for row in members if row["status"] != "error"]
+        table.add_row(
+            generator,
+            objective,
+            method,
+            str(len(members)),
+            ", ".join(f"{status} {count}" for status, count in statuses.items()),
+            f"{statistics.median(ran):.4f}" if ran else "—",
+        )
+    Console(file=console.file, width=max(console.width, 120), highlight=False).print(table)
+
+
 _COMMANDS = {
     "solve": _solve_command,
     "compare": _compare_command,
@@ -704,6 +946,8 @@ _COMMANDS = {
     "convert": _convert_command,
     "experiment": _experiment_command,
     "report": _report_command,
+    "generate": _generate_command,
+    "sweep": _sweep_command,
 }
 
 

@@ -287,7 +287,7 @@ def test_bad_conversions_write_nothing(tmp_path: Path, run_cli, instances: Path)
     net = instances / "three_agents.json"
     cases = [
         ((net, tmp_path / "n.txt", "--to", "odpip"), ["only a coalition_game", "trust_network"]),
-        ((game, tmp_path / "g.toml"), ["cannot write file type '.toml'", ".yaml"]),
+        ((game, tmp_path / "g.ini"), ["cannot write file type '.ini'", ".yaml"]),
         ((game, tmp_path / "no" / "g.json"), ["--out", "does not exist"]),
         ((tmp_path / "missing.yaml", tmp_path / "x.json"), ["no such file"]),
     ]

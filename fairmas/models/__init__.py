@@ -86,7 +86,7 @@ def load_instance(path: str | Path, format: str | None = None) -> Instance:
 
 
 def save_instance(instance: Instance, path: str | Path, format: str | None = None) -> None:
-    """Write an instance as a YAML or JSON document (by extension), or as an ODP-IP file.
+    """Write an instance as a YAML, JSON or TOML document (by extension), or as an ODP-IP file.
 
     Raises
     ------

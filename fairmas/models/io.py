@@ -89,13 +89,17 @@ def _parse_toml(text: str, source: str) -> Any:
 _PARSERS = {"yaml": _parse_yaml, "json": _parse_json, "toml": _parse_toml}
 
 
-def read_document(path: str | Path) -> dict[str, Any]:
+def read_document(path: str | Path, expected: str | None = None) -> dict[str, Any]:
     """Parse an instance file into a dictionary, without checking its fields.
 
     Parameters
     ----------
     path : str or Path
         A ``.yaml``/``.yml``, ``.json`` or ``.toml`` file.
+    expected : str, optional
+        What the file should hold, for the messages about an empty file or a
+        top level that is not a mapping (default: an instance, a mapping with
+        a ``kind`` field).
 
     Returns
     -------
@@ -126,22 +130,32 @@ def read_document(path: str | Path) -> dict[str, Any]:
     except OSError as exc:
         raise InstanceError(source, "", f"cannot be read: {exc.strerror}") from None
     if not text.strip():
-        raise InstanceError(source, "(document)", "empty file; expected a mapping with a 'kind'")
+        wanted = expected or "a mapping with a 'kind'"
+        raise InstanceError(source, "(document)", f"empty file; expected {wanted}")
     data = _PARSERS[parser](text, source)
     if not isinstance(data, dict):
         found = "nothing" if data is None else type(data).__name__
-        raise InstanceError(
-            source, "(document)", f"must be a mapping with a 'kind' field (found {found})"
-        )
+        wanted = expected or "a mapping with a 'kind' field"
+        raise InstanceError(source, "(document)", f"must be {wanted} (found {found})")
     return data
 
 
-WRITABLE_FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
-"""File extension → writer name (TOML has no writer in the standard library)."""
+WRITABLE_FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml"}
+"""File extension → writer name (TOML through the ``tomli-w`` package)."""
 
 
-def write_document(document: dict[str, Any], path: str | Path) -> None:
-    """Write an instance document as YAML or JSON (by extension), atomically.
+def write_document(document: dict[str, Any], path: str | Path, comment: str | None = None) -> None:
+    """Write an instance document as YAML, JSON or TOML (by extension), atomically.
+
+    Parameters
+    ----------
+    document : dict
+        The instance in the file format.
+    path : str or Path
+        ``.yaml``/``.yml``, ``.json`` or ``.toml``.
+    comment : str, optional
+        Written as ``#`` comment lines at the top of a YAML or TOML file (JSON
+        has no comments: there it is left out).
 
     Raises
     ------
@@ -157,6 +171,12 @@ def write_document(document: dict[str, Any], path: str | Path) -> None:
         )
     if writer == "json":
         text = json.dumps(document, indent=2, allow_nan=False) + "\n"
+    elif writer == "toml":
+        import tomli_w
+
+        text = tomli_w.dumps(document)
     else:
         text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+    if comment and writer != "json":
+        text = "".join(f"# {line}".rstrip() + "\n" for line in comment.splitlines()) + text
     write_text_atomic(target, text)
