@@ -154,8 +154,8 @@ def interior_point_iterates(
         with np.errstate(invalid="ignore"):
             mu = mean_complementarity(s, b)
         yield Iterate(iteration, mu / scale, pi, t, b, s)
-        if mu / scale < SMALLEST_MU:
-            return
+        if mu / scale < SMALLEST_MU or not float(s.min()) > 0.0:
+            return  # done, or a slack rounded to 0: floating point has no more to give
         try:
             system = _NewtonSystem(s, b, budgets, supply * np.exp(pi))
         except np.linalg.LinAlgError:
@@ -205,6 +205,8 @@ class _NewtonSystem:
         matrix = -gram
         np.fill_diagonal(matrix, gram.sum(axis=1) + extra)
         self.factor = np.linalg.cholesky(matrix)
+        if not np.isfinite(self.factor).all():
+            raise np.linalg.LinAlgError("the Newton system is not finite")
 
     def direction(
         self, target: np.ndarray
@@ -337,7 +339,8 @@ def _search_trading_graph(
 
 def _trading_candidates(iterate: Iterate) -> np.ndarray:
     """Pairs whose spending exceeds their slack (b_ij > s_ij), and each row's and column's best."""
-    ratio = iterate.b / iterate.s  # 0 where not valued (s = inf)
+    with np.errstate(divide="ignore"):
+        ratio = iterate.b / iterate.s  # 0 where not valued (s = inf)
     candidate = iterate.b > iterate.s
     rows, cols = ratio.shape
     candidate[np.arange(rows), np.argmax(ratio, axis=1)] = True
