@@ -439,11 +439,31 @@ def equilibrium_from_support(
         spend = _spending_by_transport(instance, prices, support)
     if spend is None or np.any(spend < -1e-12 * w.max()):
         return None
-    spend = np.maximum(spend, 0.0)
-    polished = np.divide(
-        spend, prices[None, :], out=np.zeros_like(spend), where=prices[None, :] > 0
+    return allocation_from_spending(instance, spend, prices), prices
+
+
+def allocation_from_spending(
+    instance: AllocationInstance, spend: np.ndarray, prices: np.ndarray
+) -> np.ndarray:
+    """x_ij = b_ij / p_j, each priced good's column scaled to sell exactly R_j.
+
+    Spending computed leaves first carries rounding of the order of the
+    largest budget it passed through; for a good of tiny revenue that is a
+    visible relative error in what is sold. Scaling the column moves it to the
+    buyers' budgets instead, where it is relative to w_i and negligible.
+
+    Examples
+    --------
+    >>> inst = AllocationInstance.from_arrays(["a", "b"], ["r"], [[1], [1]], supply=[2])
+    >>> allocation_from_spending(inst, np.array([[1.0], [1.0 + 1e-15]]), np.ones(1)).sum()
+    np.float64(2.0)
+    """
+    x = np.divide(
+        np.maximum(spend, 0.0), prices[None, :], out=np.zeros_like(spend), where=prices > 0
     )
-    return polished, prices
+    sold = x.sum(axis=0)
+    scale = np.divide(instance.supply, sold, out=np.ones_like(sold), where=sold > 0)
+    return x * np.where(prices > 0, scale, 1.0)[None, :]
 
 
 def support_prices(instance: AllocationInstance, support: np.ndarray) -> np.ndarray:
@@ -477,6 +497,29 @@ class _Forest:
     order: np.ndarray
     parent: np.ndarray
     edges: int
+
+
+def spending_on_forest(
+    instance: AllocationInstance, forest: np.ndarray
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The prices a forest implies and the unique spending on its pairs.
+
+    Unlike :func:`equilibrium_from_support` the spending may come out
+    negative: the pair with the most negative spending is the one that
+    does not belong to the equilibrium's trading graph (a pivot drops it).
+    The spending is None when ``forest`` has a cycle.
+
+    Examples
+    --------
+    >>> inst = AllocationInstance.from_arrays(["a", "b"], ["r", "s"], [[2, 1], [1, 2]])
+    >>> prices, spend = spending_on_forest(inst, np.array([[True, True], [False, True]]))
+    >>> np.round(spend, 6).tolist()
+    [[1.333333, -0.333333], [0.0, 1.0]]
+    """
+    tree = _prices_and_trees(instance, forest)
+    if tree.edges != int(forest.sum()):
+        return tree.prices, None
+    return tree.prices, _spending_on_forest(instance, tree.prices, tree)
 
 
 def _prices_and_trees(instance: AllocationInstance, support: np.ndarray) -> _Forest:

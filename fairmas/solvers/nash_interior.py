@@ -13,8 +13,9 @@ m×m (or n×n, whichever is smaller) positive definite system per Newton step.
 
 The interior point is only used to find the trading graph: as the barrier
 parameter μ falls, the spending b_ij stays large on the equilibrium's trades
-and vanishes elsewhere. :func:`nash_interior_point` takes the heaviest
-spanning forest of the pairs with b_ij > s_ij (s the slack of the row),
+and vanishes elsewhere, while the slack s_ij (the log of how far j falls
+short of i's best bang per buck) does the opposite. :func:`nash_interior_point`
+takes the heaviest spanning forest of the pairs with b_ij / w_i > s_ij,
 computes the exact equilibrium on it (prices from the bang-per-buck
 equalities, spending from the budgets:
 :func:`fairmas.solvers.nash.equilibrium_from_support`) and accepts it only when
@@ -50,12 +51,13 @@ from fairmas.result import Status
 from fairmas.solvers.allocation_lp import AllocationSolve
 from fairmas.solvers.nash import (
     _heaviest_forest,
+    allocation_from_spending,
     equilibrium_certificate,
     equilibrium_from_support,
     log_nash_welfare,
     polish_equilibrium,
     positive_agents,
-    support_prices,
+    spending_on_forest,
 )
 from fairmas.solvers.options import SolveOptions
 
@@ -72,6 +74,12 @@ MAX_ITERATIONS = 200
 STEP_TO_BOUNDARY = 0.995
 MAX_LOG_PRICE_STEP = 5.0
 """No step changes a price by more than a factor e^5 (keeps e^π finite)."""
+REFINEMENTS = 1
+"""Rounds of iterative refinement of each Newton direction (ill-conditioned near the end)."""
+REPAIRS_ON_THE_WAY = 3
+"""Pivots tried on the trading graph of each interior point on the way down."""
+REPAIRS_AT_THE_END = 100
+"""Pivots tried on the last interior point's trading graph."""
 
 
 @dataclass(frozen=True)
@@ -114,13 +122,15 @@ def interior_point_iterates(
     Notes
     -----
     Rows ℓ_ij ≤ t_i + π_j with slacks s_ij = t_i + π_j − ℓ_ij > 0 and multipliers
-    b_ij > 0; a Newton step on Σ_j b_ij = w_i, Σ_i b_ij = R_j e^{π_j} (linearized)
-    and s_ij b_ij = σμ with D_ij = b_ij / s_ij reads
+    b_ij > 0; a Newton step on Σ_j b_ij = w_i, π_j = log(B_j / R_j) with
+    B_j = Σ_i b_ij (market clearing in logs: linearizing e^{π_j} instead would
+    move a price by at most a factor e per step) and s_ij b_ij = σμ, with
+    D_ij = b_ij / s_ij, reads
 
         d_i Δt_i + Σ_j D_ij Δπ_j = ρ_i,    Σ_i D_ij Δt_i + c_j Δπ_j = κ_j,
 
-    d_i = Σ_j D_ij, c_j = Σ_i D_ij + R_j e^{π_j}. Eliminating Δt leaves
-    diag(R e^π) + L with L the weighted Laplacian L_jk = −Σ_i D_ij D_ik / d_i
+    d_i = Σ_j D_ij, c_j = Σ_i D_ij + B_j. Eliminating Δt leaves
+    diag(B) + L with L the weighted Laplacian L_jk = −Σ_i D_ij D_ik / d_i
     (m×m); eliminating Δπ leaves the n×n analogue. Both are formed from
     products of positive numbers only (diagonal = minus the off-diagonal row
     sums plus a positive term), so no cancellation spoils them when D spans
@@ -157,7 +167,7 @@ def interior_point_iterates(
         if mu / scale < SMALLEST_MU or not float(s.min()) > 0.0:
             return  # done, or a slack rounded to 0: floating point has no more to give
         try:
-            system = _NewtonSystem(s, b, budgets, supply * np.exp(pi))
+            system = _NewtonSystem(s, b, budgets, np.log(supply) + pi)
         except np.linalg.LinAlgError:
             return  # the system lost positive definiteness in floating point
         with np.errstate(invalid="ignore"):
@@ -182,24 +192,27 @@ class _NewtonSystem:
 
     Agent rows d_i Δt_i + Σ_j D_ij Δπ_j = ρ_i and good rows
     Σ_i D_ij Δt_i + c_j Δπ_j = κ_j, reduced to the smaller side (see
-    :func:`interior_point_iterates`).
+    :func:`interior_point_iterates`). ``log_revenue`` is log(R_j e^{π_j}).
     """
 
     def __init__(
-        self, s: np.ndarray, b: np.ndarray, budgets: np.ndarray, revenue: np.ndarray
+        self, s: np.ndarray, b: np.ndarray, budgets: np.ndarray, log_revenue: np.ndarray
     ) -> None:
-        self.s, self.b, self.budgets, self.revenue = s, b, budgets, revenue
+        self.s, self.b, self.budgets = s, b, budgets
         D = b / s  # 0 where not valued (s = inf)
         self.D = D
         self.d = D.sum(axis=1)
-        self.c = D.sum(axis=0) + revenue
+        spent = b.sum(axis=0)  # B_j
+        self.spent = spent
+        self.gap = spent * (np.log(spent) - log_revenue)  # B_j (log B_j − log R_j − π_j)
+        self.c = D.sum(axis=0) + spent
         self.on_agents = D.shape[0] < D.shape[1]
         if self.on_agents:  # diag(d) − D diag(1/c) Dᵀ, n×n
             scaled = D / np.sqrt(self.c)[None, :]
-            extra = D @ (revenue / self.c)
+            extra = D @ (spent / self.c)
         else:  # diag(c) − Dᵀ diag(1/d) D, m×m
             scaled = (D / np.sqrt(self.d)[:, None]).T
-            extra = revenue
+            extra = spent
         gram = scaled @ scaled.T
         np.fill_diagonal(gram, 0.0)
         matrix = -gram
@@ -215,16 +228,27 @@ class _NewtonSystem:
         D = self.D
         spend = target / self.s  # b + Δb before the −D·Δs term; 0 where not valued
         rho = spend.sum(axis=1) - self.budgets
-        kappa = spend.sum(axis=0) - self.revenue
+        kappa = spend.sum(axis=0) - self.spent + self.gap
+        dpi, dt = self._solve(rho, kappa)
+        for _ in range(REFINEMENTS):  # iterative refinement against the unreduced rows
+            more_pi, more_t = self._solve(
+                rho - self.d * dt - D @ dpi, kappa - D.T @ dt - self.c * dpi
+            )
+            dpi, dt = dpi + more_pi, dt + more_t
+        ds = dt[:, None] + dpi[None, :]
+        db = spend - self.b - D * ds
+        return dpi, dt, ds, db
+
+    def _solve(self, rho: np.ndarray, kappa: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(Δπ, Δt) from the agent rows ρ and the good rows κ, through the reduced system."""
+        D = self.D
         if self.on_agents:
             dt = _cholesky_solve(self.factor, rho - D @ (kappa / self.c))
             dpi = (kappa - D.T @ dt) / self.c
         else:
             dpi = _cholesky_solve(self.factor, kappa - D.T @ (rho / self.d))
             dt = (rho - D @ dpi) / self.d
-        ds = dt[:, None] + dpi[None, :]
-        db = spend - self.b - D * ds
-        return dpi, dt, ds, db
+        return dpi, dt
 
 
 def _largest_step(x: np.ndarray, dx: np.ndarray) -> float:
@@ -322,42 +346,63 @@ def _search_trading_graph(
             break
         if last.mu > FIRST_RECOVERY:
             continue
-        candidate = _trading_candidates(last)
+        candidate, confidence = _trading_candidates(last, budgets)
         if tried is not None and np.array_equal(candidate, tried):
             continue
         tried = candidate
         weight = np.zeros((n, m))
-        weight[np.ix_(agents, goods)] = last.b
+        weight[np.ix_(agents, goods)] = confidence
         support = np.zeros((n, m), dtype=bool)
         support[np.ix_(agents, goods)] = candidate
-        found = exact_equilibrium_on(instance, support, weight)
+        found = exact_equilibrium_on(instance, support, weight, repairs=REPAIRS_ON_THE_WAY)
         if found is not None:
             return found, last
     assert last is not None  # the iterates always yield the starting point
-    return None, last
+    if options.time_limit is not None and time.perf_counter() - started > options.time_limit:
+        return None, last
+    candidate, confidence = _trading_candidates(last, budgets)
+    weight = np.zeros((n, m))
+    weight[np.ix_(agents, goods)] = confidence
+    support = np.zeros((n, m), dtype=bool)
+    support[np.ix_(agents, goods)] = candidate
+    return exact_equilibrium_on(instance, support, weight, repairs=REPAIRS_AT_THE_END), last
 
 
-def _trading_candidates(iterate: Iterate) -> np.ndarray:
-    """Pairs whose spending exceeds their slack (b_ij > s_ij), and each row's and column's best."""
+def _trading_candidates(iterate: Iterate, budgets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs likely to trade, and how confidently: (b_ij / w_i) / s_ij.
+
+    s_ij is the log of how far good j falls short of agent i's best bang per
+    buck, b_ij / w_i the share of i's budget spent on j; on the central path
+    s_ij b_ij ≈ μ, so on a trade s_ij → 0 while the share stays, and off
+    trades the share → 0 while s_ij stays. Candidates: share > slack, plus each
+    row's and column's most confident pair.
+    """
     with np.errstate(divide="ignore"):
-        ratio = iterate.b / iterate.s  # 0 where not valued (s = inf)
-    candidate = iterate.b > iterate.s
-    rows, cols = ratio.shape
-    candidate[np.arange(rows), np.argmax(ratio, axis=1)] = True
-    candidate[np.argmax(ratio, axis=0), np.arange(cols)] = True
-    return candidate
+        confidence = iterate.b / budgets[:, None] / iterate.s  # 0 where not valued (s = inf)
+    candidate = confidence > 1.0
+    rows, cols = confidence.shape
+    candidate[np.arange(rows), np.argmax(confidence, axis=1)] = True
+    candidate[np.argmax(confidence, axis=0), np.arange(cols)] = True
+    return candidate, confidence
 
 
 def exact_equilibrium_on(
-    instance: AllocationInstance, support: np.ndarray, weight: np.ndarray
+    instance: AllocationInstance,
+    support: np.ndarray,
+    weight: np.ndarray,
+    repairs: int = 0,
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """The equilibrium on the heaviest forest of ``support`` (by ``weight``), if it is certified.
 
-    Prices come from that forest (:func:`fairmas.solvers.nash.support_prices`);
-    the spending from every pair of ``support`` that is tight at those prices
-    (a forest: unique; with ties: a transportation LP). Returns the allocation
-    and prices only when :func:`fairmas.solvers.nash.equilibrium_certificate`
-    holds at :data:`CERTIFICATE_TOLERANCE`, else None.
+    Prices and spending come from that forest
+    (:func:`fairmas.solvers.nash.spending_on_forest`); with ties, from every
+    pair of ``support`` tight at those prices (a transportation LP). Up to
+    ``repairs`` pivots fix a wrong forest: a pair with negative spending
+    leaves the support, else the pair that most beats its agent's forest
+    bang per buck joins it (forced in; the cycle it closes loses its lightest
+    pair). Returns the allocation and prices only when
+    :func:`fairmas.solvers.nash.equilibrium_certificate` holds at
+    :data:`CERTIFICATE_TOLERANCE`, else None.
 
     Examples
     --------
@@ -365,18 +410,74 @@ def exact_equilibrium_on(
     >>> x, prices = exact_equilibrium_on(inst, np.ones((2, 2), dtype=bool), np.ones((2, 2)))
     >>> prices.tolist(), (x.sum(axis=0)).tolist()
     ([1.0, 1.0], [1.0, 1.0])
+    >>> wrong = np.array([[True, True], [False, True]])  # a buys s at a bad price
+    >>> inst = AllocationInstance.from_arrays(["a", "b"], ["r", "s"], [[2, 1], [1, 2]])
+    >>> exact_equilibrium_on(inst, wrong, np.ones((2, 2))) is None
+    True
+    >>> exact_equilibrium_on(inst, wrong, np.ones((2, 2)), repairs=2)[1].tolist()
+    [1.0, 1.0]
     """
-    forest = _heaviest_forest(weight, support)
-    prices = support_prices(instance, forest)
+    support = support & (instance.values > 0)
+    weight = weight.copy()
+    lowest = -1e-12 * float(instance.entitlements.max())
+    for _ in range(repairs + 1):
+        forest = _heaviest_forest(weight, support)
+        prices, spend = spending_on_forest(instance, forest)
+        if spend is None:
+            return None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            bang = np.where(prices[None, :] > 0, instance.values / prices[None, :], 0.0)
+        best = np.where(forest, bang, 0.0).max(axis=1, keepdims=True)
+        tight = forest | (support & (bang >= best * (1.0 - CERTIFICATE_TOLERANCE)))
+        negative = spend.min() < lowest
+        if not negative:
+            solved = allocation_from_spending(instance, spend, prices), prices
+        elif tight.sum() > forest.sum():  # ties: any spending ≥ 0 on the tight pairs will do
+            solved = equilibrium_from_support(instance, tight)
+        else:
+            solved = None
+        if (
+            solved is not None
+            and equilibrium_certificate(instance, *solved, tolerance=CERTIFICATE_TOLERANCE)["holds"]
+        ):
+            return solved
+        if solved is None:  # pivot: the pair with the most negative spending leaves
+            i, j = np.unravel_index(int(np.argmin(spend)), spend.shape)
+            support[i, j] = False
+            weight[i, j] = 0.0
+            continue
+        pair = _entering_pair(instance, forest, prices, bang, best)
+        if pair is None:
+            return None
+        support[pair] = True
+        weight[pair] = np.inf
+    return None
+
+
+def _entering_pair(
+    instance: AllocationInstance,
+    forest: np.ndarray,
+    prices: np.ndarray,
+    bang: np.ndarray,
+    best: np.ndarray,
+) -> tuple[int, int] | None:
+    """The pair a pivot adds: a wanted good or an active agent the forest misses, else the
+    pair that most beats its agent's forest bang per buck (None when none does)."""
+    valued = instance.values > 0
+    unpriced = np.flatnonzero((prices <= 0) & valued.any(axis=0))
+    if unpriced.size:
+        j = int(unpriced[0])
+        return int(np.argmax(instance.values[:, j])), j
+    missing = np.flatnonzero(~forest.any(axis=1) & valued.any(axis=1))
+    if missing.size:
+        i = int(missing[0])
+        return i, int(np.argmax(bang[i]))
     with np.errstate(divide="ignore", invalid="ignore"):
-        bang = np.where(prices[None, :] > 0, instance.values / prices[None, :], 0.0)
-    best = np.where(forest, bang, 0.0).max(axis=1, keepdims=True)
-    tight = forest | (support & (bang >= best * (1.0 - CERTIFICATE_TOLERANCE)))
-    solved = equilibrium_from_support(instance, tight)
-    if solved is None:
+        gain = np.where(~forest & valued, bang / best, 0.0)
+    i, j = np.unravel_index(int(np.argmax(gain)), gain.shape)
+    if not gain[i, j] > 1.0 + CERTIFICATE_TOLERANCE:
         return None
-    certificate = equilibrium_certificate(instance, *solved, tolerance=CERTIFICATE_TOLERANCE)
-    return solved if certificate["holds"] else None
+    return int(i), int(j)
 
 
 def _optimal(
