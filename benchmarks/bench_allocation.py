@@ -3,6 +3,8 @@
 Run with ``make bench`` (or ``.venv/bin/python benchmarks/bench_allocation.py``).
 ``--quick`` runs small sizes only (a minute); the full run needs tens of
 minutes, most of it in the peers. Prints markdown tables for BENCHMARKS.md.
+``--table nash`` runs only the divisible Nash table (``--nash-sizes 1000x100``
+picks its sizes).
 
 Instances: n agents, m goods of supply 1, valuations uniform in [0, 1)
 (indivisible: whole numbers 1..100), entitlements 1; one seed per size, the
@@ -20,8 +22,9 @@ Tables:
    after = the ``LinearExpression`` model of ``fairmas.formulations.allocation``
    compiled by ``LinearStandardFormCompiler`` into one highspy ``passModel``
    (``fairmas.solvers.highs_direct``);
-3. ``nash`` divisible: outer approximation, proportional response (stopped at
-   a relative duality gap of 1e-6) and cvxpy + Clarabel;
+3. ``nash`` divisible: the interior point (exact equilibrium on its trading
+   graph, the default method), outer approximation, proportional response
+   (stopped at a relative duality gap of 1e-6) and cvxpy + Clarabel;
 4. ``nash`` indivisible (secant-cut MILP on HiGHS), with a time limit.
 """
 
@@ -36,7 +39,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, seconds, table, versions
+from common import best_time, machine, seconds, table, versions
 
 import fairmas
 from fairmas.formulations.allocation import build_max_min_model
@@ -290,6 +293,9 @@ def table_nash(sizes) -> None:
     rows = []
     for n, m in sizes:
         instance = random_instance(n, m, seed=2)
+        t_ip, ip = best_time(
+            lambda instance=instance: fairmas.solve(instance, "nash", "interior_point")
+        )
         t_oa, oa = timed(
             lambda instance=instance: fairmas.solve(instance, "nash", "outer_approximation")
         )
@@ -301,17 +307,22 @@ def table_nash(sizes) -> None:
         t_cv, cv = (None, None)
         if cp is not None:
             t_cv, cv = timed(lambda instance=instance: cvxpy_nash(instance))
+        u_ip = np.array(ip.details["utilities"])
         u_oa = np.array(oa.details["utilities"])
         u_pr = np.array(pr.details["utilities"])
         rows.append(
             [
                 f"{n}×{m}",
+                f"{seconds(t_ip)} ({ip.details.get('iterations')} it.)",
+                str(ip.details.get("certificate", {}).get("holds")),
+                relative(ip.value, cv),
                 f"{seconds(t_oa)} ({oa.details.get('rounds')} rounds)",
                 str(oa.details.get("certificate", {}).get("holds")),
+                f"{np.max(np.abs(u_oa - u_ip) / u_ip):.1e}",
                 f"{seconds(t_pr)} ({pr.details.get('iterations')} it.)",
-                f"{np.max(np.abs(u_pr - u_oa) / u_oa):.1e}",
+                f"{np.max(np.abs(u_pr - u_ip) / u_ip):.1e}",
                 seconds(t_cv),
-                relative(oa.value, cv),
+                f"{t_cv / t_ip:.1f}×" if t_cv else "—",
                 f"{t_cv / t_oa:.1f}×" if t_cv else "—",
             ]
         )
@@ -320,16 +331,25 @@ def table_nash(sizes) -> None:
         table(
             [
                 "size",
+                "interior point (s)",
+                "certificate holds",
+                "value rel. diff (cvxpy)",
                 "outer approximation (s)",
                 "certificate holds",
+                "OA utilities rel. diff",
                 "proportional response to 1e-6 gap (s)",
                 "PR utilities rel. diff",
                 "cvxpy + Clarabel (s)",
-                "value rel. diff (cvxpy)",
-                "Clarabel / fairmas",
+                "Clarabel / interior point",
+                "Clarabel / outer approximation",
             ],
             rows,
         )
+    )
+    print(
+        "\nInterior point: best of 3 runs of `fairmas.solve` (Result, certificate and fairness "
+        "metrics included); the others one run each. Utility differences are relative to the "
+        "interior point's exact equilibrium."
     )
 
 
@@ -357,10 +377,35 @@ def table_nash_indivisible(sizes, limit: float) -> None:
     print(table(["size", "time (s)", "status", "Σ log v", "gap", "rounds"], rows))
 
 
+TABLES = ("peers", "build", "nash", "nash-indivisible")
+
+
+def parse_sizes(text: str) -> list[tuple[int, int]]:
+    """``"1000x100,50x200"`` → [(1000, 100), (50, 200)]."""
+    sizes = []
+    for item in text.split(","):
+        n, m = item.lower().replace("×", "x").split("x")
+        sizes.append((int(n), int(m)))
+    return sizes
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes only")
+    parser.add_argument(
+        "--table",
+        action="append",
+        choices=TABLES,
+        help="run only this table (repeatable; default: all). "
+        "Nash with divisible goods alone: --table nash",
+    )
+    parser.add_argument(
+        "--nash-sizes",
+        type=parse_sizes,
+        help="agents×goods of the divisible nash table, e.g. 1000x100,50x200",
+    )
     args = parser.parse_args()
+    chosen = set(args.table or TABLES)
     print(f"Machine: {machine()}")
     print(
         "Versions: "
@@ -369,15 +414,23 @@ def main() -> None:
     if cp is None:
         print("\n(cvxpy is not installed: `pip install -e '.[bench]'` for the peers)")
     if args.quick:
-        table_peers([(10, 40), (30, 100)], fairpyx_limit=3_000)
-        table_build([100, 300], before_limit=100_000)
-        table_nash([(100, 50), (200, 100)])
-        table_nash_indivisible([(10, 40)], limit=60)
+        peers, build = [(10, 40), (30, 100)], [100, 300]
+        nash, indivisible = [(100, 50), (200, 100)], [(10, 40)]
+        fairpyx_limit, before_limit, indivisible_limit = 3_000, 100_000, 60
     else:
-        table_peers([(50, 200), (200, 1000)], fairpyx_limit=10_000)
-        table_build([100, 300, 1000], before_limit=1_000_000)
-        table_nash([(200, 100), (1000, 100)])
-        table_nash_indivisible([(10, 40), (20, 80), (50, 200)], limit=120)
+        peers, build = [(50, 200), (200, 1000)], [100, 300, 1000]
+        nash, indivisible = [(200, 100), (1000, 100)], [(10, 40), (20, 80), (50, 200)]
+        fairpyx_limit, before_limit, indivisible_limit = 10_000, 1_000_000, 120
+    if args.nash_sizes:
+        nash = args.nash_sizes
+    if "peers" in chosen:
+        table_peers(peers, fairpyx_limit=fairpyx_limit)
+    if "build" in chosen:
+        table_build(build, before_limit=before_limit)
+    if "nash" in chosen:
+        table_nash(nash)
+    if "nash-indivisible" in chosen:
+        table_nash_indivisible(indivisible, limit=indivisible_limit)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,11 @@ Parameter ``tolerance``: relative gap at which the iterative methods stop
 
 Methods, in order of preference:
 
+``interior_point``
+    Divisible goods, no caps: a primal–dual interior point on the
+    Eisenberg–Gale dual in log-prices finds the trading graph; the exact
+    equilibrium on it is returned once its certificate holds at 1e-9
+    (:func:`fairmas.solvers.nash_interior.nash_interior_point`).
 ``outer_approximation``
     Cutting planes on HiGHS: tangents of log (divisible goods; the result is
     polished into the exact equilibrium of its trading graph), secants at
@@ -55,6 +60,7 @@ from fairmas.solvers.nash import (
     positive_agents,
     proportional_response,
 )
+from fairmas.solvers.nash_interior import nash_interior_point
 from fairmas.solvers.options import SolveOptions
 
 
@@ -110,6 +116,29 @@ NASH = register_objective(
 )
 
 
+def needs_fisher_market(problem: AllocationProblem) -> str | None:
+    """Proportional response and the interior point need divisible goods and no caps."""
+    reason = needs_divisible(problem)
+    if reason is not None:
+        return f"{reason}; use outer_approximation"
+    if np.isfinite(problem.instance.caps).any():
+        return "needs an instance without caps (a plain Fisher market); use outer_approximation"
+    return None
+
+
+@method(
+    NASH,
+    "interior_point",
+    exact=True,
+    summary="interior point on the prices finds the trading graph, then the exact equilibrium "
+    "on it, certified (divisible, no caps)",
+    applies=needs_fisher_market,
+)
+def run_interior_point(problem: AllocationProblem, options: SolveOptions) -> Outcome:
+    """The equilibrium of the interior point's trading forest, once its certificate holds."""
+    return as_outcome(nash_interior_point(problem.instance, options))
+
+
 @method(
     NASH,
     "outer_approximation",
@@ -128,16 +157,6 @@ def run_outer_approximation(problem: AllocationProblem, options: SolveOptions) -
             extend=problem.constraints.apply if problem.constraints else None,
         )
     )
-
-
-def needs_fisher_market(problem: AllocationProblem) -> str | None:
-    """Proportional response needs divisible goods and no caps."""
-    reason = needs_divisible(problem)
-    if reason is not None:
-        return f"{reason}; use outer_approximation"
-    if np.isfinite(problem.instance.caps).any():
-        return "needs an instance without caps (a plain Fisher market); use outer_approximation"
-    return None
 
 
 @method(

@@ -39,9 +39,13 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pyomo.environ as pyo
+import scipy.sparse as sp
+from scipy.optimize import linprog
+from scipy.sparse.csgraph import breadth_first_order, connected_components, minimum_spanning_tree
 
 from fairmas.formulations.allocation import (
     build_nash_model,
@@ -418,113 +422,256 @@ def polish_equilibrium(
 def equilibrium_from_support(
     instance: AllocationInstance, support: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    """The exact equilibrium whose trading graph is ``support`` (a forest).
+    """The exact equilibrium whose trading graph is ``support``.
 
     At the Eisenberg–Gale optimum, prices along each connected component of
     the trading graph (agent i — good j where x_ij > 0) follow from the
     bang-per-buck equalities p_k / p_j = v_ik / v_ij of the agents in it, up to
-    one factor per component fixed by its money: Σ_{j∈C} R_j p_j = Σ_{i∈C} w_i.
-    On a forest the spending b_ij of agent i on good j is then unique (leaves
-    first: an agent's spending is its budget, a good's revenue is R_j p_j).
-    This solves those linear equations and returns the allocation
-    x_ij = b_ij / p_j and the prices, or None when some spending comes out
-    negative (the forest was not the equilibrium's). The caller must check the
-    result with
-    :func:`equilibrium_certificate`; when it holds the allocation is optimal to
-    machine precision (the KKT conditions of Eisenberg–Gale hold).
+    one factor per component fixed by its money: Σ_{j∈C} R_j p_j = Σ_{i∈C} w_i
+    (:func:`support_prices`). On a forest the spending b_ij of agent i on good
+    j is then unique (leaves first: an agent's spending is its budget, a
+    good's revenue is R_j p_j). When ``support`` has cycles (ties: several
+    equilibria share the prices), the spending is any solution of that
+    transportation problem on the support, found by a HiGHS LP. Returns the
+    allocation x_ij = b_ij / p_j and the prices, or None when no spending
+    ≥ 0 exists (the support was not the equilibrium's). The caller must check
+    the result with :func:`equilibrium_certificate`; when it holds the
+    allocation is optimal to machine precision (the KKT conditions of
+    Eisenberg–Gale hold).
 
     References
     ----------
     N. R. Devanur, C. H. Papadimitriou, A. Saberi, V. V. Vazirani, "Market
     equilibrium via a primal–dual algorithm for a convex program", J. ACM 55(5),
     2008 (equilibrium prices are determined by the equality subgraph).
+
+    Examples
+    --------
+    >>> inst = AllocationInstance.from_arrays(["a", "b"], ["r", "s"], [[2, 1], [1, 2]])
+    >>> x, prices = equilibrium_from_support(inst, np.eye(2, dtype=bool))
+    >>> x.tolist(), prices.tolist()
+    ([[1.0, 0.0], [0.0, 1.0]], [1.0, 1.0])
     """
-    n, m = instance.n_agents, instance.n_resources
-    V = instance.values
     w = instance.entitlements
-    prices = np.zeros(m)
-    spend = np.zeros((n, m))
-    seen_agent = np.zeros(n, dtype=bool)
-    seen_good = np.zeros(m, dtype=bool)
-    for root in range(m):
-        if seen_good[root] or not support[:, root].any():
-            continue
-        # breadth-first over the component: goods and agents, relative log-prices
-        order: list[tuple[str, int, int]] = [("good", root, -1)]  # (kind, node, parent)
-        relative = {root: 0.0}
-        bang: dict[int, float] = {}
-        seen_good[root] = True
-        head = 0
-        while head < len(order):
-            kind, node, _ = order[head]
-            head += 1
-            if kind == "good":
-                for i in np.flatnonzero(support[:, node] & ~seen_agent):
-                    i = int(i)
-                    seen_agent[i] = True
-                    bang[i] = math.log(V[i, node]) - relative[node]
-                    order.append(("agent", i, node))
-            else:
-                for j in np.flatnonzero(support[node] & ~seen_good):
-                    j = int(j)
-                    seen_good[j] = True
-                    relative[j] = math.log(V[node, j]) - bang[node]
-                    order.append(("good", j, node))
-        goods = np.array(list(relative))
-        agents = np.array(list(bang), dtype=np.int64)
-        shift = np.array([relative[j] for j in goods])
-        shift -= shift.max()
-        raw = np.exp(shift)
-        scale = w[agents].sum() / float(np.dot(instance.supply[goods], raw))
-        prices[goods] = raw * scale
-        # flows on the tree, leaves first
-        residual = {}
-        for kind, node, _ in order:
-            residual[(kind, node)] = (
-                instance.supply[node] * prices[node] if kind == "good" else w[node]
-            )
-        for kind, node, parent in reversed(order[1:]):
-            flow = residual[(kind, node)]
-            if kind == "agent":
-                spend[node, parent] = flow
-                residual[("good", parent)] -= flow
-            else:
-                spend[parent, node] = flow
-                residual[("agent", parent)] -= flow
-        if abs(residual[("good", root)]) > 1e-9 * max(1.0, float(w[agents].sum())):
-            return None
-    if np.any(spend < -1e-12 * w.max()):
+    forest = _prices_and_trees(instance, support)
+    prices = forest.prices
+    if forest.edges == int(support.sum()):
+        spend = _spending_on_forest(instance, prices, forest)
+    else:
+        spend = _spending_by_transport(instance, prices, support)
+    if spend is None or np.any(spend < -1e-12 * w.max()):
         return None
-    spend = np.maximum(spend, 0.0)
-    polished = np.divide(
-        spend, prices[None, :], out=np.zeros_like(spend), where=prices[None, :] > 0
+    return allocation_from_spending(instance, spend, prices), prices
+
+
+def allocation_from_spending(
+    instance: AllocationInstance, spend: np.ndarray, prices: np.ndarray
+) -> np.ndarray:
+    """x_ij = b_ij / p_j, each priced good's column scaled to sell exactly R_j.
+
+    Spending computed leaves first carries rounding of the order of the
+    largest budget it passed through; for a good of tiny revenue that is a
+    visible relative error in what is sold. Scaling the column moves it to the
+    buyers' budgets instead, where it is relative to w_i and negligible.
+
+    Examples
+    --------
+    >>> inst = AllocationInstance.from_arrays(["a", "b"], ["r"], [[1], [1]], supply=[2])
+    >>> allocation_from_spending(inst, np.array([[1.0], [1.0 + 1e-15]]), np.ones(1)).sum()
+    np.float64(2.0)
+    """
+    x = np.divide(
+        np.maximum(spend, 0.0), prices[None, :], out=np.zeros_like(spend), where=prices > 0
     )
-    return polished, prices
+    sold = x.sum(axis=0)
+    scale = np.divide(instance.supply, sold, out=np.ones_like(sold), where=sold > 0)
+    return x * np.where(prices > 0, scale, 1.0)[None, :]
+
+
+def support_prices(instance: AllocationInstance, support: np.ndarray) -> np.ndarray:
+    """The prices that make every pair of a spanning forest of ``support`` maximum bang per buck.
+
+    Per connected component C (breadth first from a good): log p_j − log p_k =
+    log v_ij − log v_ik for the forest's agents i between goods j and k, scaled
+    so that Σ_{j∈C} R_j p_j = Σ_{i∈C} w_i. Goods outside the support get price 0.
+    When the support's pairs are all tight at the equilibrium, every spanning
+    forest gives the equilibrium prices.
+
+    Examples
+    --------
+    >>> inst = AllocationInstance.from_arrays(["a", "b"], ["r", "s"], [[2, 1], [1, 2]])
+    >>> support_prices(inst, np.array([[True, True], [False, True]])).tolist()
+    [1.3333333333333333, 0.6666666666666666]
+    """
+    return _prices_and_trees(instance, support).prices
+
+
+@dataclass(frozen=True)
+class _Forest:
+    """A breadth-first spanning forest of a trading graph and the prices it implies.
+
+    Nodes are goods 0..m−1 and agents m..m+n−1; ``order`` lists the forest's
+    nodes parents first, ``parent`` their parents (``n + m`` for a component's
+    root good).
+    """
+
+    prices: np.ndarray
+    order: np.ndarray
+    parent: np.ndarray
+    edges: int
+
+
+def spending_on_forest(
+    instance: AllocationInstance, forest: np.ndarray
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The prices a forest implies and the unique spending on its pairs.
+
+    Unlike :func:`equilibrium_from_support` the spending may come out
+    negative: the pair with the most negative spending is the one that
+    does not belong to the equilibrium's trading graph (a pivot drops it).
+    The spending is None when ``forest`` has a cycle.
+
+    Examples
+    --------
+    >>> inst = AllocationInstance.from_arrays(["a", "b"], ["r", "s"], [[2, 1], [1, 2]])
+    >>> prices, spend = spending_on_forest(inst, np.array([[True, True], [False, True]]))
+    >>> np.round(spend, 6).tolist()
+    [[1.333333, -0.333333], [0.0, 1.0]]
+    """
+    tree = _prices_and_trees(instance, forest)
+    if tree.edges != int(forest.sum()):
+        return tree.prices, None
+    return tree.prices, _spending_on_forest(instance, tree.prices, tree)
+
+
+def _prices_and_trees(instance: AllocationInstance, support: np.ndarray) -> _Forest:
+    """:func:`support_prices` and the breadth-first spanning forest it used."""
+    n, m = instance.n_agents, instance.n_resources
+    top = n + m  # the virtual root joined to one good of each component
+    agents, goods = np.nonzero(support)
+    shape = (top + 1, top + 1)
+    graph = sp.csr_array((np.ones(len(agents)), (goods, m + agents)), shape=shape)
+    _, labels = connected_components(graph, directed=False)
+    traded = np.flatnonzero(support.any(axis=0))
+    _, first = np.unique(labels[traded], return_index=True)
+    roots = traded[first]
+    rows = np.concatenate([goods, np.full(len(roots), top)])
+    cols = np.concatenate([m + agents, roots])
+    graph = sp.csr_array((np.ones(len(rows)), (rows, cols)), shape=shape)
+    order, parent = breadth_first_order(graph, top, directed=False, return_predecessors=True)
+    order = order[1:]
+    parent = parent[order]
+    # log-prices relative to each root, parents first: an agent's node holds
+    # log(v_ij / p_j) of the good j above it, a good's node log p_j
+    with np.errstate(divide="ignore"):
+        log_values = np.log(instance.values)
+    potential = np.zeros(top + 1)
+    for node, up in zip(order.tolist(), parent.tolist(), strict=True):
+        if up == top:
+            continue
+        if node >= m:
+            potential[node] = log_values[node - m, up] - potential[up]
+        else:
+            potential[node] = log_values[up - m, node] - potential[up]
+    goods_in = order[order < m]
+    agents_in = order[order >= m] - m
+    component = labels[goods_in]
+    shift = np.full(labels.max() + 1, -np.inf)
+    np.maximum.at(shift, component, potential[goods_in])
+    raw = np.exp(potential[goods_in] - shift[component])
+    money = np.bincount(
+        labels[m + agents_in], weights=instance.entitlements[agents_in], minlength=len(shift)
+    )
+    worth = np.bincount(component, weights=instance.supply[goods_in] * raw, minlength=len(shift))
+    prices = np.zeros(m)
+    prices[goods_in] = raw * money[component] / worth[component]
+    return _Forest(prices, order, parent, len(order) - len(roots))
+
+
+def _spending_on_forest(
+    instance: AllocationInstance, prices: np.ndarray, forest: _Forest
+) -> np.ndarray | None:
+    """The unique spending on the forest at ``prices``, leaves first (None if it cannot balance)."""
+    n, m = instance.n_agents, instance.n_resources
+    top = n + m
+    residual = np.zeros(top + 1)
+    residual[:m] = instance.supply * prices
+    residual[m:top] = instance.entitlements
+    spend = np.zeros((n, m))
+    for node, up in zip(forest.order[::-1].tolist(), forest.parent[::-1].tolist(), strict=True):
+        if up == top:
+            continue
+        flow = residual[node]
+        residual[up] -= flow
+        if node >= m:
+            spend[node - m, up] = flow
+        else:
+            spend[up - m, node] = flow
+    roots = forest.order[forest.parent == top]
+    if np.any(np.abs(residual[roots]) > 1e-9 * max(1.0, float(instance.entitlements.sum()))):
+        return None
+    return spend
+
+
+def _spending_by_transport(
+    instance: AllocationInstance, prices: np.ndarray, support: np.ndarray
+) -> np.ndarray | None:
+    """Spending b ≥ 0 on the support with Σ_j b_ij = w_i and Σ_i b_ij = R_j p_j (HiGHS LP).
+
+    The LP's basic solution lies on a forest; its spending is recomputed on that
+    forest by :func:`_spending_on_forest`, so the answer does not inherit the
+    LP's feasibility tolerance. None when the LP is infeasible.
+    """
+    agents, goods = np.nonzero(support)
+    members = np.flatnonzero(support.any(axis=1))
+    traded = np.flatnonzero(support.any(axis=0))
+    agent_row = np.full(instance.n_agents, -1)
+    agent_row[members] = np.arange(len(members))
+    good_row = np.full(instance.n_resources, -1)
+    good_row[traded] = len(members) + np.arange(len(traded))
+    pairs = len(agents)
+    rows = np.concatenate([agent_row[agents], good_row[goods]])
+    cols = np.concatenate([np.arange(pairs), np.arange(pairs)])
+    matrix = sp.csr_array(
+        (np.ones(2 * pairs), (rows, cols)), shape=(len(members) + len(traded), pairs)
+    )
+    money = np.concatenate(
+        [instance.entitlements[members], instance.supply[traded] * prices[traded]]
+    )
+    scale = float(money.max())
+    solved = linprog(
+        np.zeros(pairs),
+        A_eq=matrix,
+        b_eq=money / scale,
+        bounds=(0, None),
+        method="highs-ds",
+        options={"primal_feasibility_tolerance": 1e-10},
+    )
+    if solved.status != 0:
+        return None
+    basis = np.zeros_like(support)
+    basis[agents, goods] = solved.x > 1e-12
+    weight = np.zeros(support.shape)
+    weight[agents, goods] = solved.x
+    return _spending_on_forest(instance, prices, _prices_and_trees(instance, basis))
 
 
 def _heaviest_forest(x: np.ndarray, support: np.ndarray) -> np.ndarray:
-    """A maximum-weight spanning forest (Kruskal on x_ij) of the bipartite trading graph.
+    """A maximum-weight spanning forest (by x_ij) of the bipartite trading graph ``support``.
 
     Solver noise adds tiny trades that close cycles; the equilibrium's trading
     graph is generically a forest, so the heaviest forest keeps the real ones.
+    Kruskal's algorithm (scipy's minimum spanning tree on the ranks of −x, so
+    that ``inf`` forces a pair in).
     """
     n, m = x.shape
-    parent = list(range(n + m))
-
-    def root(v: int) -> int:
-        while parent[v] != v:
-            parent[v] = parent[parent[v]]
-            v = parent[v]
-        return v
-
-    forest = np.zeros_like(support)
     agents, goods = np.nonzero(support)
-    for e in np.argsort(-x[agents, goods], kind="stable"):
-        i, j = int(agents[e]), int(goods[e])
-        a, b = root(i), root(n + j)
-        if a != b:
-            parent[a] = b
-            forest[i, j] = True
+    rank = np.empty(len(agents))
+    rank[np.argsort(-x[agents, goods], kind="stable")] = np.arange(1, len(agents) + 1)
+    graph = sp.csr_array((rank, (agents, n + goods)), shape=(n + m, n + m))
+    tree = minimum_spanning_tree(graph).tocoo()
+    forest = np.zeros_like(support)
+    forest[tree.row, tree.col - n] = True
     return forest
 
 
