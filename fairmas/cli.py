@@ -14,7 +14,7 @@ import contextlib
 import json
 import sys
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -145,7 +145,9 @@ def _build_parser() -> argparse.ArgumentParser:
         "convert", help="convert an instance between YAML, JSON and the ODP-IP value format"
     )
     convert_parser.add_argument("input", help="instance file to read")
-    convert_parser.add_argument("output", help="file to write (.yaml, .yml, .json, or any name)")
+    convert_parser.add_argument(
+        "output", help="file to write (.yaml, .yml, .json, .toml; any name with --to odpip)"
+    )
     convert_parser.add_argument(
         "--from", dest="source_format", choices=FILE_FORMATS, default="auto", help="input format"
     )
@@ -491,16 +493,12 @@ def _compare_command(args: argparse.Namespace, console: Console) -> int:
         threads=args.threads,
         **parse_params(args.param),
     )
-    text = json.dumps([r.to_dict() for r in results], indent=2, allow_nan=False)
-    if args.out:
-        write_text_atomic(args.out, text + "\n")
-    if args.json:
-        print(text)
-    else:
-        params = " ".join(args.param + [f"+{c}" for c in args.constraint])
-        _print_comparison(console, results, f"on {args.file} {params}".rstrip())
-    disagree = any(r.details.get("agrees") is False for r in results)
-    return EXIT_NO_SOLUTION if disagree else EXIT_OK
+    params = " ".join(args.param + [f"+{c}" for c in args.constraint])
+    return _emit_comparison(
+        args,
+        results,
+        lambda: _print_comparison(console, results, f"on {args.file} {params}".rstrip()),
+    )
 
 
 def _compare_all_command(args: argparse.Namespace, console: Console) -> int:
@@ -514,14 +512,25 @@ def _compare_all_command(args: argparse.Namespace, console: Console) -> int:
         threads=args.threads,
         **parse_params(args.param),
     )
+    given = " ".join(args.param + [f"+{c}" for c in args.constraint])
+    return _emit_comparison(
+        args,
+        results,
+        lambda: _print_all_comparison(console, results, f"{args.file} {given}".rstrip()),
+    )
+
+
+def _emit_comparison(
+    args: argparse.Namespace, results: list[Result], print_table: Callable[[], None]
+) -> int:
+    """Write ``--out``, print JSON or the table; exit 1 when exact methods disagree."""
     text = json.dumps([r.to_dict() for r in results], indent=2, allow_nan=False)
     if args.out:
         write_text_atomic(args.out, text + "\n")
     if args.json:
         print(text)
     else:
-        given = " ".join(args.param + [f"+{c}" for c in args.constraint])
-        _print_all_comparison(console, results, f"{args.file} {given}".rstrip())
+        print_table()
     disagree = any(r.details.get("agrees") is False for r in results)
     return EXIT_NO_SOLUTION if disagree else EXIT_OK
 
@@ -693,9 +702,10 @@ def _methods_command(args: argparse.Namespace, console: Console) -> int:
             f"{objective.summary}"
         )
         console.print(f"  parameters: {parameters or 'none'}")
+        width = max(len(m.name) for m in objective.methods.values())
         for m in objective.methods.values():
             kind = "exact" if m.exact else "heuristic"
-            console.print(f"  {m.name:<14} {kind:<9} {m.summary}")
+            console.print(f"  {m.name:<{width}} {kind:<9} {m.summary}")
     return EXIT_OK
 
 

@@ -53,29 +53,12 @@ from fairmas.models import Instance, load_instance
 from fairmas.models.validation import Document, FiniteFloat, Name, validate_document
 from fairmas.registry import OBJECTIVES
 from fairmas.result import RESULT_KEYS, Result, Status
+from fairmas.sweeps.tasks import RESULT_COLUMNS
 
 if TYPE_CHECKING:
     import pandas as pd
 
-SWEEP_COLUMNS = (
-    "task_id",
-    "sweep",
-    "generator",
-    "size",
-    "seed",
-    "objective",
-    "method",
-    "params",
-    "status",
-    "value",
-    "bound",
-    "gap",
-    "wall_time",
-    "n_agents",
-    "finished_at",
-    "error",
-    "details",
-)
+SWEEP_COLUMNS = RESULT_COLUMNS
 """The columns a sweep's results table has (``fairmas sweep``), one row per task."""
 
 REQUIRED_SWEEP_COLUMNS = (
