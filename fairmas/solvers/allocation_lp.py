@@ -63,6 +63,13 @@ PROVEN_LEVEL_SLACK = 1e-6
 """Largest level slack with which a leximin vector still counts as optimal (the
 agreement tolerance of :data:`fairmas.registry.AGREEMENT_RTOL`)."""
 
+SATURATION_DUAL_TOLERANCE = 1e-7
+"""An agent is saturated when the dual of its floor row, scaled to v_i(x)/w_i − t ≥ 0
+(the scaled duals sum to 1), exceeds this: HiGHS' dual feasibility tolerance, below
+which its own optimality test does not tell a dual from zero. A saturated agent with a
+smaller dual is merely found one LP later (the agent with the largest dual is always
+fixed); an agent taken for saturated by a noisy dual would be fixed too early."""
+
 EXTENDED_FEASIBILITY_TOLERANCE = 1e-9
 """HiGHS' primal feasibility tolerance for level sequences with added constraints (default
 1e-7): with envy-freeness rows it cut the slack the levels needed from 1e-6 to 1e-7 and
@@ -70,25 +77,44 @@ made both leximin methods agree to 1e-7 (30 agents × 10 goods, four seeds)."""
 
 
 class _FixedLevels:
-    """The rows that keep the levels reached so far, and their common slack."""
+    """The rows that keep the levels reached so far, and their common slack.
+
+    A row is kept one-sided (row ≥ target − slack·scale: the sum of the k smallest
+    outcomes) or pinned (|row − target| ≤ slack·scale: a saturated agent's utility).
+    """
 
     def __init__(self, compiled: CompiledModel) -> None:
         self.compiled = compiled
-        self.rows: list[tuple[int, float, float]] = []
+        self.rows: list[tuple[int, float, float, bool]] = []
         self.slack = LEVEL_SLACK
+        self.fresh_solves = 0
 
-    def fix(self, row: int, target: float, scale: float) -> None:
-        """Keep row ≥ target − slack·scale from now on."""
-        self.rows.append((row, target, scale))
-        self.compiled.highs.changeRowBounds(row, target - self.slack * scale, np.inf)
+    def fix(self, row: int, target: float, scale: float, *, pinned: bool = False) -> None:
+        """Keep row ≥ target − slack·scale (and ≤ target + slack·scale when pinned)."""
+        self.rows.append((row, target, scale, pinned))
+        self._bound(row, target, scale, pinned)
+
+    def _bound(self, row: int, target: float, scale: float, pinned: bool) -> None:
+        upper = target + self.slack * scale if pinned else np.inf
+        self.compiled.highs.changeRowBounds(row, target - self.slack * scale, upper)
 
     def solve(self, options: SolveOptions, **kwargs: object) -> LinearOutcome:
-        """Solve; while infeasible with levels fixed, widen the slack (up to the maximum)."""
+        """Solve; when that fails with levels fixed, re-solve from scratch, then widen the slack.
+
+        A warm re-solve of a degenerate LP sometimes ends ``Unknown`` or
+        (wrongly) infeasible; HiGHS' solver state is cleared first and the LP
+        solved again from scratch, and only then the slack of every fixed level
+        grows (×10 at a time, up to :data:`MAX_LEVEL_SLACK`).
+        """
         outcome = self.compiled.solve(options, want_iis=not self.rows, **kwargs)
-        while outcome.status is Status.INFEASIBLE and self.rows and self.slack < MAX_LEVEL_SLACK:
+        if self.rows and _failed(outcome):
+            self.compiled.highs.clearSolver()
+            self.fresh_solves += 1
+            outcome = self.compiled.solve(options, want_iis=False, **kwargs)
+        while _failed(outcome) and self.rows and self.slack < MAX_LEVEL_SLACK:
             self.slack = min(self.slack * 10, MAX_LEVEL_SLACK)
-            for row, target, scale in self.rows:
-                self.compiled.highs.changeRowBounds(row, target - self.slack * scale, np.inf)
+            for row, target, scale, pinned in self.rows:
+                self._bound(row, target, scale, pinned)
             outcome = self.compiled.solve(options, want_iis=False, **kwargs)
         return outcome
 
@@ -98,10 +124,19 @@ class _FixedLevels:
         return Status.OPTIMAL if self.slack <= PROVEN_LEVEL_SLACK else Status.FEASIBLE
 
     def note(self, details: dict[str, object]) -> dict[str, object]:
-        """Record a widened slack in ``details``."""
+        """Record a widened slack and fresh re-solves in ``details``."""
         if self.slack > LEVEL_SLACK:
             details["level_slack"] = self.slack
+        if self.fresh_solves:
+            details["fresh_solves"] = self.fresh_solves
         return details
+
+
+def _failed(outcome: LinearOutcome) -> bool:
+    """Whether a level solve failed in a way a re-solve may cure (not a time limit)."""
+    if outcome.status is Status.MAX_TIME_LIMIT:
+        return False
+    return outcome.status is not Status.OPTIMAL or outcome.x is None
 
 
 def _tighten(compiled: CompiledModel, extended: bool) -> None:
@@ -219,22 +254,24 @@ def leximin_by_saturation(
             run_options = options
         outcome = kept.solve(run_options, want_duals=True)
         lps += 1
-        if outcome.status is not Status.OPTIMAL or outcome.row_duals is None:
+        if _failed(outcome) or outcome.row_duals is None:
             if outcome.status is Status.MAX_TIME_LIMIT:
                 return _stopped(outcome, instance, cols, levels, fixed, lps)
             details = kept.note(_outcome_details(outcome))
             details["levels_fixed"] = int(fixed.sum())
             return AllocationSolve(outcome.status, None, None, details)
         level = outcome.objective
-        duals = np.abs(outcome.row_duals[floor_rows])
-        duals[fixed] = 0.0
-        saturated = (duals > 1e-9 * max(1.0, duals.max())) & ~fixed
+        # dual of agent i's row scaled by 1/w_i (v_i(x)/w_i − t ≥ 0): these sum to 1
+        shares = weights * np.abs(outcome.row_duals[floor_rows])
+        shares[fixed] = 0.0
+        saturated = (shares > SATURATION_DUAL_TOLERANCE) & ~fixed
         if not saturated.any():
-            saturated[int(np.argmax(np.where(fixed, -1.0, duals)))] = True
+            saturated[int(np.argmax(np.where(fixed, -1.0, shares)))] = True
+        reached = (instance.values * outcome.x[cols]).sum(axis=1)  # v_i(x), row i without t
         for i in np.flatnonzero(saturated):
             row = int(floor_rows[i])
             compiled.highs.changeCoeff(row, t_col, 0.0)
-            kept.fix(row, weights[i] * level, weights[i] * max(1.0, abs(level)))
+            kept.fix(row, float(reached[i]), weights[i] * max(1.0, abs(level)), pinned=True)
             levels[i] = level
         fixed |= saturated
     assert outcome is not None
@@ -291,8 +328,10 @@ def leximin_by_ordered_outcomes(
     t_col = compiled.column_of(model.t)
     cols = x_columns(compiled, model, n, m)
     highs.changeColCost(t_col, 0.0)
+    highs.changeColBounds(t_col, 0.0, 0.0)  # t and its floor rows play no part here
     scaled = instance.values / instance.entitlements[:, None]  # y_i = Σ_j scaled_ij x_ij
     sums = []
+    fixings = 0
     kept = _FixedLevels(compiled)
     started = time.perf_counter()
     outcome = None
@@ -333,15 +372,21 @@ def leximin_by_ordered_outcomes(
             run_options = SolveOptions(remaining, options.mip_gap, options.threads, options.verbose)
         else:
             run_options = options
-        outcome = kept.solve(run_options)
-        if outcome.status is not Status.OPTIMAL:
+        outcome = kept.solve(run_options, want_duals=not compiled.is_mip)
+        if _failed(outcome):
             if outcome.status is Status.MAX_TIME_LIMIT:
                 break
             details = kept.note(_outcome_details(outcome))
             details["levels_done"] = k - 1
-            return AllocationSolve(outcome.status, None, None, details)
+            status = Status.ERROR if outcome.status is Status.OPTIMAL else outcome.status
+            return AllocationSolve(status, None, None, details)
         best = outcome.objective
         sums.append(best)
+        # an LP: go on over its optimal face only (columns with a reduced cost, rows
+        # with a dual fixed where they are); the kept row below alone would let the
+        # next stages trade this sum away within its slack, amplified by the ratios of
+        # the utility coefficients (smart grid: 10⁻⁹ slack, 10⁻³ error)
+        fixings += compiled.restrict_to_optimal_face()
         # keep it: k r_k − Σ_i d_ik ≥ best − slack; then drop the stage's costs. The
         # target is the sum the allocation found really reaches, when that is less than
         # the LP's objective (its rows hold only up to HiGHS' feasibility tolerance)
@@ -367,7 +412,14 @@ def leximin_by_ordered_outcomes(
             kept.status,
             x,
             None,
-            kept.note({"solves": n, "sums_of_smallest": sums, "termination": outcome.termination}),
+            kept.note(
+                {
+                    "solves": n,
+                    "sums_of_smallest": sums,
+                    "face_fixings": fixings,
+                    "termination": outcome.termination,
+                }
+            ),
         )
     details = {"solves": len(sums), "sums_of_smallest": sums}
     if outcome is None or outcome.x is None:

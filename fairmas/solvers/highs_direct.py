@@ -210,6 +210,94 @@ class CompiledModel:
         )
         self.n_rows += len(lower)
 
+    def restrict_to_optimal_face(self, tolerance: float | None = None) -> int:
+        """Keep only the optimal solutions of the LP just solved (complementary slackness).
+
+        Every nonbasic column whose reduced cost exceeds ``tolerance`` in magnitude
+        is fixed at the bound it sits at, and every row whose dual does is made an
+        equality at its activity. The model then describes the optimal face of the
+        objective just optimized (without an objective row and its slack), so that
+        the next objective of a lexicographic sequence is optimized over that face.
+
+        Parameters
+        ----------
+        tolerance : float, optional
+            Reduced costs and duals at most this large count as zero; default:
+            HiGHS' ``dual_feasibility_tolerance`` (1e-7), below which HiGHS' own
+            optimality test does not tell a reduced cost from zero either.
+
+        Returns
+        -------
+        int
+            How many columns and rows were fixed (0 without a valid basis and duals,
+            e.g. after a MILP).
+
+        Notes
+        -----
+        If x* is optimal for max cᵀx s.t. l ≤ Ax ≤ u, b ≤ x ≤ B, with duals y and
+        reduced costs z = c − Aᵀy, then every optimal x satisfies x_j at its bound
+        where z_j ≠ 0 and (Ax)_i at its bound where y_i ≠ 0; with a strictly
+        complementary pair these equalities describe exactly the optimal face
+        (Goldman & Tucker 1956). Fixing them is the classic way to optimize
+        objectives in lexicographic order: unlike a kept objective row
+        ``cᵀx ≥ optimum − slack``, it leaves the later objectives no slack to trade
+        the earlier ones away by (Isermann 1982). Reduced costs below the
+        tolerance are left alone, so the face kept may be larger than the optimal
+        face, never smaller (up to the precision of the duals).
+
+        References
+        ----------
+        A. J. Goldman, A. W. Tucker, "Theory of linear programming", in Linear
+        Inequalities and Related Systems, Annals of Math. Studies 38 (1956).
+        H. Isermann, "Linear lexicographic optimization", OR Spektrum 4 (1982).
+
+        Examples
+        --------
+        >>> m = pyo.ConcreteModel()
+        >>> m.x = pyo.Var([0, 1], bounds=(0, 1))
+        >>> m.budget = pyo.Constraint(expr=m.x[0] + m.x[1] <= 1.5)
+        >>> m.obj = pyo.Objective(expr=m.x[0], sense=pyo.maximize)
+        >>> compiled = CompiledModel(m)
+        >>> compiled.solve().objective
+        1.0
+        >>> compiled.restrict_to_optimal_face()   # x[0] stays at 1
+        1
+        >>> _ = compiled.highs.changeColCost(compiled.column_of(m.x[0]), 0.0)
+        >>> _ = compiled.highs.changeColCost(compiled.column_of(m.x[1]), 1.0)
+        >>> compiled.solve().x.tolist()
+        [1.0, 0.5]
+        """
+        highs = self.highs
+        if tolerance is None:
+            tolerance = float(highs.getOptionValue("dual_feasibility_tolerance")[1])
+        solution = highs.getSolution()
+        basis = highs.getBasis()
+        if self.is_mip or not (solution.dual_valid and solution.value_valid and basis.valid):
+            return 0
+        lp = highs.getLp()
+        lower, upper = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
+        status = np.array([int(s) for s in basis.col_status])
+        cost = np.abs(np.asarray(solution.col_dual))
+        at_lower = (status == int(highspy.HighsBasisStatus.kLower)) & np.isfinite(lower)
+        at_upper = (status == int(highspy.HighsBasisStatus.kUpper)) & np.isfinite(upper)
+        fix = (cost > tolerance) & (at_lower | at_upper) & (lower < upper)
+        columns = np.flatnonzero(fix).astype(np.int32)
+        if len(columns):
+            value = np.where(at_lower[columns], lower[columns], upper[columns])
+            highs.changeColsBounds(len(columns), columns, value, value)
+        row_lower, row_upper = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
+        status = np.array([int(s) for s in basis.row_status])
+        price = np.abs(np.asarray(solution.row_dual))
+        nonbasic = (status == int(highspy.HighsBasisStatus.kLower)) | (
+            status == int(highspy.HighsBasisStatus.kUpper)
+        )
+        rows = np.flatnonzero((price > tolerance) & nonbasic & (row_lower < row_upper))
+        rows = rows.astype(np.int32)
+        if len(rows):
+            activity = np.asarray(solution.row_value)[rows]
+            highs.changeRowsBounds(len(rows), rows, activity, activity)
+        return len(columns) + len(rows)
+
     def load_values(self, x: np.ndarray) -> None:
         """Write column values into the Pyomo variables."""
         for var, value in zip(self.columns, x.tolist(), strict=True):
