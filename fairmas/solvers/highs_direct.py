@@ -84,6 +84,23 @@ class LinearOutcome:
         return self.x is not None
 
 
+def _proven_bounds(
+    status: np.ndarray,
+    signed_dual: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    tolerance: float,
+    lower_code: int,
+    upper_code: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (int32) of the nonbasic columns or rows whose dual proves their bound, and
+    that bound (``signed_dual``: the dual in the signs of a minimization)."""
+    at_lower = (status == lower_code) & (signed_dual > tolerance) & np.isfinite(lower)
+    at_upper = (status == upper_code) & (signed_dual < -tolerance) & np.isfinite(upper)
+    chosen = np.flatnonzero((at_lower | at_upper) & (lower < upper)).astype(np.int32)
+    return chosen, np.where(at_lower[chosen], lower[chosen], upper[chosen])
+
+
 class CompiledModel:
     """A linear or mixed-integer Pyomo model, compiled once and loaded into highspy.
 
@@ -275,24 +292,33 @@ class CompiledModel:
         if self.is_mip or not (solution.dual_valid and solution.value_valid and basis.valid):
             return 0
         lp = highs.getLp()
-        lower, upper = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
-        status = np.array([int(s) for s in basis.col_status])
-        cost = np.abs(np.asarray(solution.col_dual))
-        at_lower = (status == int(highspy.HighsBasisStatus.kLower)) & np.isfinite(lower)
-        at_upper = (status == int(highspy.HighsBasisStatus.kUpper)) & np.isfinite(upper)
-        fix = (cost > tolerance) & (at_lower | at_upper) & (lower < upper)
-        columns = np.flatnonzero(fix).astype(np.int32)
-        if len(columns):
-            value = np.where(at_lower[columns], lower[columns], upper[columns])
-            highs.changeColsBounds(len(columns), columns, value, value)
-        row_lower, row_upper = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
-        status = np.array([int(s) for s in basis.row_status])
-        price = np.abs(np.asarray(solution.row_dual))
-        nonbasic = (status == int(highspy.HighsBasisStatus.kLower)) | (
-            status == int(highspy.HighsBasisStatus.kUpper)
+        # a dual proves its bound when moving off it would worsen the objective: in
+        # HiGHS' signs, positive at a lower bound when minimizing, negative when
+        # maximizing; a dual of the other sign (a dual infeasibility HiGHS tolerated)
+        # proves nothing and fixes nothing
+        sign = -1.0 if self.maximize else 1.0
+        lower_code = int(highspy.HighsBasisStatus.kLower)
+        upper_code = int(highspy.HighsBasisStatus.kUpper)
+        columns, column_value = _proven_bounds(
+            np.array([int(s) for s in basis.col_status]),
+            sign * np.asarray(solution.col_dual),
+            np.asarray(lp.col_lower_),
+            np.asarray(lp.col_upper_),
+            tolerance,
+            lower_code,
+            upper_code,
         )
-        rows = np.flatnonzero((price > tolerance) & nonbasic & (row_lower < row_upper))
-        rows = rows.astype(np.int32)
+        if len(columns):
+            highs.changeColsBounds(len(columns), columns, column_value, column_value)
+        rows, _ = _proven_bounds(
+            np.array([int(s) for s in basis.row_status]),
+            sign * np.asarray(solution.row_dual),
+            np.asarray(lp.row_lower_),
+            np.asarray(lp.row_upper_),
+            tolerance,
+            lower_code,
+            upper_code,
+        )
         if len(rows):
             activity = np.asarray(solution.row_value)[rows]
             highs.changeRowsBounds(len(rows), rows, activity, activity)
