@@ -516,3 +516,41 @@ def leximin_saturation_excess(values, supply, weights, caps, utilities, atol=1e-
         worst = max(worst, (-solved.fun - claimed) / max(abs(claimed), atol))
         earlier[members] = True
     return float(worst)
+
+
+def oracle_leximin_single_resource(values, supply, weights, caps=None) -> np.ndarray:
+    """The leximin weighted utilities when every agent values at most one resource.
+
+    Then the resources are independent and each is shared by water-filling: with
+    a_i = v_ij/w_i and cap c_i, agent i gets the level min(a_i c_i, t_j), t_j the
+    level at which Σ_i min(c_i, t_j/a_i) = R_j (everybody capped when the supply
+    allows). In closed form over the agents sorted by a_i c_i (smart grid: the
+    consumers behind one feeder, proportional curtailment). Returns y_i per agent.
+    """
+    values = np.asarray(values, dtype=float)
+    n, m = values.shape
+    caps = np.full((n, m), np.inf) if caps is None else np.asarray(caps, dtype=float)
+    valued = values > 0
+    if (valued.sum(axis=1) > 1).any():
+        raise ValueError("an agent values more than one resource")
+    levels = np.zeros(n)
+    for j in range(m):
+        agents = np.flatnonzero(valued[:, j] & (caps[:, j] > 0))
+        if not len(agents):
+            continue
+        rate = values[agents, j] / np.asarray(weights, dtype=float)[agents]
+        cap = caps[agents, j]
+        top = rate * cap
+        if cap.sum() <= supply[j]:
+            levels[agents] = top
+            continue
+        order = np.argsort(top)
+        served = 0.0  # Σ c_i of the agents capped below the level
+        for position, i in enumerate(order):
+            rest = order[position:]
+            level = (supply[j] - served) / (1.0 / rate[rest]).sum()
+            if level <= top[i]:
+                break
+            served += cap[i]
+        levels[agents] = np.minimum(top, level)
+    return levels
