@@ -230,11 +230,14 @@ class CompiledModel:
     def restrict_to_optimal_face(self, tolerance: float | None = None) -> int:
         """Keep only the optimal solutions of the LP just solved (complementary slackness).
 
-        Every nonbasic column whose reduced cost exceeds ``tolerance`` in magnitude
-        is fixed at the bound it sits at, and every row whose dual does is made an
-        equality at its activity. The model then describes the optimal face of the
-        objective just optimized (without an objective row and its slack), so that
-        the next objective of a lexicographic sequence is optimized over that face.
+        Every nonbasic column whose reduced cost exceeds ``tolerance`` in magnitude,
+        with the sign that makes leaving its bound worsen the objective, is fixed
+        at that bound, and every row whose dual does is made an equality at its
+        activity. (A reduced cost of the other sign is a dual infeasibility HiGHS
+        tolerated; it proves nothing and fixes nothing.) The model then describes
+        the optimal face of the objective just optimized (without an objective row
+        and its slack), so that the next objective of a lexicographic sequence is
+        optimized over that face. Call it before changing the costs.
 
         Parameters
         ----------
@@ -292,10 +295,8 @@ class CompiledModel:
         if self.is_mip or not (solution.dual_valid and solution.value_valid and basis.valid):
             return 0
         lp = highs.getLp()
-        # a dual proves its bound when moving off it would worsen the objective: in
-        # HiGHS' signs, positive at a lower bound when minimizing, negative when
-        # maximizing; a dual of the other sign (a dual infeasibility HiGHS tolerated)
-        # proves nothing and fixes nothing
+        # in HiGHS' signs a proving dual is positive at a lower bound when minimizing,
+        # negative when maximizing (and the other way round at an upper bound)
         sign = -1.0 if self.maximize else 1.0
         lower_code = int(highspy.HighsBasisStatus.kLower)
         upper_code = int(highspy.HighsBasisStatus.kUpper)
