@@ -1,7 +1,7 @@
 """Leximin on the smart-grid scenario: saturation against ordered outcomes, and accuracy.
 
 Run with ``make bench`` or ``.venv/bin/python benchmarks/bench_leximin.py`` (sizes
-20 to 160, about two minutes; ``--quick``: 20 to 80, 15 s). Prints one markdown
+20 to 160, about four minutes; ``--quick``: 20 to 80, 15 s). Prints one markdown
 table for BENCHMARKS.md.
 
 Instances: ``SCENARIOS["smart_grid"](size, seed)`` (6 consumers per feeder,

@@ -288,11 +288,13 @@ class CompiledModel:
         [1.0, 0.5]
         """
         highs = self.highs
+        if self.is_mip:
+            return 0
         if tolerance is None:
             tolerance = float(highs.getOptionValue("dual_feasibility_tolerance")[1])
         solution = highs.getSolution()
         basis = highs.getBasis()
-        if self.is_mip or not (solution.dual_valid and solution.value_valid and basis.valid):
+        if not (solution.dual_valid and solution.value_valid and basis.valid):
             return 0
         lp = highs.getLp()
         # in HiGHS' signs a proving dual is positive at a lower bound when minimizing,
