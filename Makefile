@@ -42,6 +42,7 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/bench_csg.py
 	$(BIN)/python benchmarks/bench_graph_game.py
 	$(BIN)/python benchmarks/bench_allocation.py
+	$(BIN)/python benchmarks/bench_leximin.py
 	$(BIN)/python benchmarks/bench_games.py
 	$(BIN)/python benchmarks/bench_constraints.py
 	$(BIN)/python benchmarks/bench_sweep.py

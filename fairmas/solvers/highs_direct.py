@@ -84,6 +84,23 @@ class LinearOutcome:
         return self.x is not None
 
 
+def _proven_bounds(
+    status: np.ndarray,
+    signed_dual: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    tolerance: float,
+    lower_code: int,
+    upper_code: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (int32) of the nonbasic columns or rows whose dual proves their bound, and
+    that bound (``signed_dual``: the dual in the signs of a minimization)."""
+    at_lower = (status == lower_code) & (signed_dual > tolerance) & np.isfinite(lower)
+    at_upper = (status == upper_code) & (signed_dual < -tolerance) & np.isfinite(upper)
+    chosen = np.flatnonzero((at_lower | at_upper) & (lower < upper)).astype(np.int32)
+    return chosen, np.where(at_lower[chosen], lower[chosen], upper[chosen])
+
+
 class CompiledModel:
     """A linear or mixed-integer Pyomo model, compiled once and loaded into highspy.
 
@@ -209,6 +226,106 @@ class CompiledModel:
             np.asarray(value, dtype=np.float64),
         )
         self.n_rows += len(lower)
+
+    def restrict_to_optimal_face(self, tolerance: float | None = None) -> int:
+        """Keep only the optimal solutions of the LP just solved (complementary slackness).
+
+        Every nonbasic column whose reduced cost exceeds ``tolerance`` in magnitude,
+        with the sign that makes leaving its bound worsen the objective, is fixed
+        at that bound, and every row whose dual does is made an equality at its
+        activity. (A reduced cost of the other sign is a dual infeasibility HiGHS
+        tolerated; it proves nothing and fixes nothing.) The model then describes
+        the optimal face of the objective just optimized (without an objective row
+        and its slack), so that the next objective of a lexicographic sequence is
+        optimized over that face. Call it before changing the costs.
+
+        Parameters
+        ----------
+        tolerance : float, optional
+            Reduced costs and duals at most this large count as zero; default:
+            HiGHS' ``dual_feasibility_tolerance`` (1e-7), below which HiGHS' own
+            optimality test does not tell a reduced cost from zero either.
+
+        Returns
+        -------
+        int
+            How many columns and rows were fixed (0 without a valid basis and duals,
+            e.g. after a MILP).
+
+        Notes
+        -----
+        If x* is optimal for max cᵀx s.t. l ≤ Ax ≤ u, b ≤ x ≤ B, with duals y and
+        reduced costs z = c − Aᵀy, then every optimal x satisfies x_j at its bound
+        where z_j ≠ 0 and (Ax)_i at its bound where y_i ≠ 0; with a strictly
+        complementary pair these equalities describe exactly the optimal face
+        (Goldman & Tucker 1956). Fixing them is the classic way to optimize
+        objectives in lexicographic order: unlike a kept objective row
+        ``cᵀx ≥ optimum − slack``, it leaves the later objectives no slack to trade
+        the earlier ones away by (Isermann 1982). Reduced costs below the
+        tolerance are left alone, so the face kept may be larger than the optimal
+        face, never smaller (up to the precision of the duals).
+
+        References
+        ----------
+        A. J. Goldman, A. W. Tucker, "Theory of linear programming", in Linear
+        Inequalities and Related Systems, Annals of Math. Studies 38 (1956).
+        H. Isermann, "Linear lexicographic optimization", OR Spektrum 4 (1982).
+
+        Examples
+        --------
+        >>> m = pyo.ConcreteModel()
+        >>> m.x = pyo.Var([0, 1], bounds=(0, 1))
+        >>> m.budget = pyo.Constraint(expr=m.x[0] + m.x[1] <= 1.5)
+        >>> m.obj = pyo.Objective(expr=m.x[0], sense=pyo.maximize)
+        >>> compiled = CompiledModel(m)
+        >>> compiled.solve().objective
+        1.0
+        >>> compiled.restrict_to_optimal_face()   # x[0] stays at 1
+        1
+        >>> _ = compiled.highs.changeColCost(compiled.column_of(m.x[0]), 0.0)
+        >>> _ = compiled.highs.changeColCost(compiled.column_of(m.x[1]), 1.0)
+        >>> compiled.solve().x.tolist()
+        [1.0, 0.5]
+        """
+        highs = self.highs
+        if self.is_mip:
+            return 0
+        if tolerance is None:
+            tolerance = float(highs.getOptionValue("dual_feasibility_tolerance")[1])
+        solution = highs.getSolution()
+        basis = highs.getBasis()
+        if not (solution.dual_valid and solution.value_valid and basis.valid):
+            return 0
+        lp = highs.getLp()
+        # in HiGHS' signs a proving dual is positive at a lower bound when minimizing,
+        # negative when maximizing (and the other way round at an upper bound)
+        sign = -1.0 if self.maximize else 1.0
+        lower_code = int(highspy.HighsBasisStatus.kLower)
+        upper_code = int(highspy.HighsBasisStatus.kUpper)
+        columns, column_value = _proven_bounds(
+            np.array([int(s) for s in basis.col_status]),
+            sign * np.asarray(solution.col_dual),
+            np.asarray(lp.col_lower_),
+            np.asarray(lp.col_upper_),
+            tolerance,
+            lower_code,
+            upper_code,
+        )
+        if len(columns):
+            highs.changeColsBounds(len(columns), columns, column_value, column_value)
+        rows, _ = _proven_bounds(
+            np.array([int(s) for s in basis.row_status]),
+            sign * np.asarray(solution.row_dual),
+            np.asarray(lp.row_lower_),
+            np.asarray(lp.row_upper_),
+            tolerance,
+            lower_code,
+            upper_code,
+        )
+        if len(rows):
+            activity = np.asarray(solution.row_value)[rows]
+            highs.changeRowsBounds(len(rows), rows, activity, activity)
+        return len(columns) + len(rows)
 
     def load_values(self, x: np.ndarray) -> None:
         """Write column values into the Pyomo variables."""
