@@ -38,6 +38,7 @@ lint: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/bench_min_cut.py
+	$(BIN)/python benchmarks/bench_highs_interfaces.py
 	$(BIN)/python benchmarks/bench_trust.py
 	$(BIN)/python benchmarks/bench_csg.py
 	$(BIN)/python benchmarks/bench_graph_game.py
