@@ -16,7 +16,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from rich.console import Console
 from rich.table import Table
@@ -39,6 +39,9 @@ from fairmas.objectives.min_cut_partition import check_partition
 from fairmas.registry import OBJECTIVES, get_objective
 from fairmas.result import Result, to_jsonable
 from fairmas.solvers.options import DEFAULT_MIP_GAP
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 EXIT_OK, EXIT_NO_SOLUTION, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -623,7 +626,13 @@ def _convert_command(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
-def _experiment_command(args: argparse.Namespace, console: Console) -> int:
+def _progress_bar(
+    title: str, console: Console, *, detail: bool = False, transient: bool = False
+) -> Progress:
+    """The rich progress bar of long commands: done/total, elapsed time and ETA.
+
+    ``detail`` adds the task's description (what runs now) after the ETA.
+    """
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -634,6 +643,21 @@ def _experiment_command(args: argparse.Namespace, console: Console) -> int:
         TimeRemainingColumn,
     )
 
+    columns = [
+        SpinnerColumn(),
+        TextColumn(f"[bold]{title}[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    ]
+    if detail:
+        columns.append(TextColumn("{task.description}"))
+    return Progress(*columns, console=console, transient=transient)
+
+
+def _experiment_command(args: argparse.Namespace, console: Console) -> int:
     from fairmas.experiments import trust_csg
 
     settings = trust_csg.Settings(
@@ -650,17 +674,7 @@ def _experiment_command(args: argparse.Namespace, console: Console) -> int:
     if not out.parent.is_dir():
         raise ParameterError("--out", f"directory {str(out.parent)!r} does not exist")
     out.mkdir(exist_ok=True)
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("[bold]trust-csg[/]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        TextColumn("{task.description}"),
-        console=Console(stderr=True),
-        transient=True,
-    ) as progress:
+    with _progress_bar("trust-csg", Console(stderr=True), detail=True, transient=True) as progress:
         task = progress.add_task("starting", total=settings.runs)
         rows, figures = trust_csg.run(
             settings,
@@ -879,24 +893,7 @@ class _SweepProgress:
             f"{self.out}, {to_run} to run on {where}"
         )
         if to_run and self.console.is_terminal:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
-
-            self._bar = Progress(
-                TextColumn(f"[bold]{self.name}[/]"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                TextColumn("ETA"),
-                TimeRemainingColumn(),
-                console=self.console,
-            )
+            self._bar = _progress_bar(self.name, self.console)
             self._bar.start()
             self._task = self._bar.add_task(self.name, total=to_run)
 
