@@ -791,7 +791,7 @@ def _report_command(args: argparse.Namespace, console: Console) -> int:
 
 
 def _generate_command(args: argparse.Namespace, console: Console) -> int:
-    from fairmas.models.io import WRITABLE_FORMATS, write_document
+    from fairmas.models.io import WRITABLE_FORMATS, document_text, write_document
     from fairmas.scenarios import get_scenario
 
     scenario = get_scenario(args.scenario)
@@ -809,10 +809,7 @@ def _generate_command(args: argparse.Namespace, console: Console) -> int:
     )
     comment = f"{scenario.name}: {scenario.summary}\nmade by: {command}"
     if args.out is None:
-        import yaml
-
-        text = yaml.safe_dump(instance.to_document(), sort_keys=False, width=100)
-        sys.stdout.write("".join(f"# {line}\n" for line in comment.splitlines()) + text)
+        sys.stdout.write(document_text(instance.to_document(), "yaml", comment))
         return EXIT_OK
     write_document(instance.to_document(), args.out, comment=comment)
     console.print(f"{args.out}: written ({instance.describe()})")

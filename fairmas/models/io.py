@@ -149,6 +149,35 @@ WRITABLE_FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "
 """File extension → writer name (TOML through the ``tomli-w`` package)."""
 
 
+def document_text(document: dict[str, Any], writer: str, comment: str | None = None) -> str:
+    """An instance document as the text of a ``yaml``, ``json`` or ``toml`` file.
+
+    ``comment`` becomes ``#`` lines at the top of YAML and TOML (JSON has no
+    comments: there it is left out).
+
+    Examples
+    --------
+    >>> print(document_text({"kind": "allocation", "agents": ["a", "b"]}, "yaml", "made by hand"))
+    # made by hand
+    kind: allocation
+    agents:
+    - a
+    - b
+    <BLANKLINE>
+    """
+    if writer == "json":
+        text = json.dumps(document, indent=2, allow_nan=False) + "\n"
+    elif writer == "toml":
+        import tomli_w
+
+        text = tomli_w.dumps(document)
+    else:
+        text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+    if comment and writer != "json":
+        text = "".join(f"# {line}".rstrip() + "\n" for line in comment.splitlines()) + text
+    return text
+
+
 def write_document(document: dict[str, Any], path: str | Path, comment: str | None = None) -> None:
     """Write an instance document as YAML, JSON or TOML (by extension), atomically.
 
@@ -174,14 +203,4 @@ def write_document(document: dict[str, Any], path: str | Path, comment: str | No
         raise InstanceError(
             target, "", f"cannot write file type {Path(path).suffix or '(none)'!r}; use {known}"
         )
-    if writer == "json":
-        text = json.dumps(document, indent=2, allow_nan=False) + "\n"
-    elif writer == "toml":
-        import tomli_w
-
-        text = tomli_w.dumps(document)
-    else:
-        text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
-    if comment and writer != "json":
-        text = "".join(f"# {line}".rstrip() + "\n" for line in comment.splitlines()) + text
-    write_text_atomic(target, text)
+    write_text_atomic(target, document_text(document, writer, comment))
