@@ -1,7 +1,8 @@
 """Pairwise-utility games: social optimum and extreme equilibria by MILP, CP-SAT and enumeration.
 
 Run with ``make bench`` (or ``.venv/bin/python benchmarks/bench_games.py``);
-``--quick`` runs the small games only with a 10 s limit. Prints markdown
+``--quick`` runs the small games only with a 10 s limit; ``--games`` and
+``--tasks`` pick games and tables. Prints markdown
 tables for BENCHMARKS.md.
 
 Games (``PairwiseGame.random``, seed 0): integer payoffs uniform in [0, 10)
@@ -12,7 +13,7 @@ dense games (every pair interacts) of 10 players × 4 actions and 30 × 5.
 Every method runs in this process on the same game with the same time limit
 (``--time-limit``, default 60 s, the goal): fairmas ``milp`` (local-marginal
 linearization, best responses without big-M, HiGHS), ``cpsat`` and
-``toulbar2`` (social optimum only), ``enumerate`` where the game has at most
+``toulbar2`` and ``cycle_lp`` (social optimum only), ``enumerate`` where the game has at most
 10^7 profiles, and as the peer a
 textbook *weak* MILP on the same HiGHS: McCormick products
 (z ≤ y_i, z ≤ y_j, z ≥ y_i + y_j − 1) and big-M best responses
@@ -50,6 +51,11 @@ GAMES = {
     "dense 30 × 5": (30, 5, None),
 }
 QUICK = ("sparse 50 × 3", "sparse 200 × 3", "dense 10 × 4")
+TASKS = {
+    "optimum": "Social optimum",
+    "best": "Best pure equilibrium (prices=false)",
+    "worst": "Worst pure equilibrium (prices=false)",
+}
 
 
 # ----------------------------------------------------------------------------- the weak peer
@@ -144,6 +150,7 @@ def task_table(names: list[str], task: str, limit: float) -> str:
         }
         if task == "optimum":
             runs["toulbar2"] = run_fairmas(game, task, "toulbar2", limit)
+            runs["cycle_lp"] = run_fairmas(game, task, "cycle_lp", limit)
         if game.n_profiles <= ENUMERATION_LIMIT:
             runs["enumerate"] = run_fairmas(game, task, "enumerate", limit)
         runs["weak MILP"] = run_weak(game, task, limit)
@@ -165,6 +172,7 @@ def task_table(names: list[str], task: str, limit: float) -> str:
                 cell(runs["milp"]),
                 cell(runs["cpsat"]),
                 cell(runs["toulbar2"]) if "toulbar2" in runs else "—",
+                cell(runs["cycle_lp"]) if "cycle_lp" in runs else "—",
                 cell(runs["enumerate"]) if "enumerate" in runs else "—",
                 cell(runs["weak MILP"]),
                 value,
@@ -180,6 +188,7 @@ def task_table(names: list[str], task: str, limit: float) -> str:
             "milp (s)",
             "cpsat (s)",
             "toulbar2 (s)",
+            "cycle_lp (s)",
             "enumerate (s)",
             "weak MILP peer (s)",
             "value",
@@ -210,6 +219,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small games, 10 s limit")
     parser.add_argument("--time-limit", type=float, default=60.0, help="seconds per run")
     parser.add_argument("--games", nargs="*", choices=list(GAMES), help="only these games")
+    parser.add_argument(
+        "--tasks", nargs="*", choices=[*TASKS, "learning"], help="only these tables"
+    )
     args = parser.parse_args()
     names = args.games or (list(QUICK) if args.quick else list(GAMES))
     limit = 10.0 if args.quick else args.time_limit
@@ -217,15 +229,14 @@ def main() -> None:
     print(f"Versions: {versions('fairmas', 'ortools', 'highspy', 'pyomo', 'numba')}")
     print(f"Time limit per run: {limit:g} s\n")
     fairmas.solve(PairwiseGame.random(3, 2, seed=0), "social_optimum", "enumerate")  # compile
-    for task, title in (
-        ("optimum", "Social optimum"),
-        ("best", "Best pure equilibrium (prices=false)"),
-        ("worst", "Worst pure equilibrium (prices=false)"),
-    ):
-        print(f"### {title}\n")
-        print(task_table(names, task, limit) + "\n")
-    print("### Q-learning throughput (state=none)\n")
-    print(learning_table(names, 2_000 if args.quick else 20_000))
+    tasks = args.tasks or [*TASKS, "learning"]
+    for task, title in TASKS.items():
+        if task in tasks:
+            print(f"### {title}\n")
+            print(task_table(names, task, limit) + "\n")
+    if "learning" in tasks:
+        print("### Q-learning throughput (state=none)\n")
+        print(learning_table(names, 2_000 if args.quick else 20_000))
 
 
 if __name__ == "__main__":

@@ -14,7 +14,9 @@ import fairmas
 from fairmas.models.pairwise_game import PairwiseGame
 from fairmas.registry import OBJECTIVES, values_agree
 from fairmas.solvers.game_cpsat import cpsat_profile, integer_scale
+from fairmas.solvers.game_cycle_lp import _odd_cycle, cycle_lp_social_optimum
 from fairmas.solvers.game_enumeration import enumerate_profiles
+from fairmas.solvers.game_toulbar2 import toulbar2_social_optimum
 from tests.oracles import pairwise_game_brute_force
 
 INSTANCES = Path(__file__).resolve().parent.parent / "instances" / "games"
@@ -332,7 +334,7 @@ def test_time_limit_on_a_hard_game_is_a_status_not_a_failure(
     if result.value is None:
         assert result.details["pure_equilibrium_exists"] is None
         assert "found" in result.details["reason"]
-    for solver in (method, "toulbar2"):
+    for solver in (method, "toulbar2", "cycle_lp"):
         optimum = fairmas.solve(game, "social_optimum", solver, time_limit=0.5)
         assert optimum.status == "max_time_limit", solver
         assert optimum.value is not None
@@ -347,3 +349,34 @@ def test_time_limit_on_a_hard_game_is_a_status_not_a_failure(
                   "--time-limit", "0.5", "--json")  # fmt: skip
     assert run.code == 0, run.err
     assert json.loads(run.out)["status"] == "max_time_limit"
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_cycle_lp_proves_sparse_optima_that_toulbar2_confirms(seed: int) -> None:
+    game = PairwiseGame.random(150, 3, degree=4, seed=seed)
+    found = cycle_lp_social_optimum(game, time_limit=60)
+    assert found.status == "optimal"
+    # the cycle inequalities tighten the local polytope bound, never past the optimum
+    assert found.stats["lp_bound"] >= found.stats["cycle_bound"] >= found.bound - 1e-6
+    assert game.welfare(found.profile) == found.bound
+    confirmed = toulbar2_social_optimum(game, time_limit=60, incumbent=found.profile)
+    assert confirmed.status == "optimal"
+    assert confirmed.profile.tolist() == found.profile.tolist()  # nothing strictly better
+
+
+def test_toulbar2_with_an_incumbent_returns_a_better_profile_or_proves_it() -> None:
+    game = PairwiseGame.random(12, 3, seed=3)
+    truth = fairmas.solve(game, "social_optimum", "enumerate").value
+    first_actions = np.zeros(game.n_players, dtype=np.int64)
+    found = toulbar2_social_optimum(game, incumbent=first_actions)
+    assert found.status == "optimal"
+    assert game.welfare(found.profile) == truth > game.welfare(first_actions)
+
+
+def test_odd_cycle_extraction_keeps_an_odd_simple_cycle() -> None:
+    # walks over doubled vertices (n = 10: vertex k + 10 is the other copy of k)
+    # indicator 3 comes back on the other side: 3 -> 4 -> 5 -> 3 is an odd cycle by itself
+    assert _odd_cycle([0, 3, 14, 15, 13, 10], 10) == [3, 14, 15, 13]
+    # the detour 5 -> 6 -> 7 -> 5 returns on the same side and is cut out
+    assert _odd_cycle([0, 5, 6, 7, 5, 18, 10], 10) == [0, 5, 18, 10]
+    assert _odd_cycle([0, 1, 12, 10], 10) == [0, 1, 12, 10]

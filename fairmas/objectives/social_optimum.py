@@ -10,6 +10,11 @@ Methods, in order of preference:
 ``toulbar2``
     The game as a weighted CSP (cost function network) solved by toulbar2's
     hybrid best-first branch and bound (:mod:`fairmas.solvers.game_toulbar2`).
+``cycle_lp``
+    The local marginal polytope LP tightened by cycle inequalities (HiGHS),
+    rounded into incumbents; toulbar2 finishes when the bound does not meet
+    the incumbent (:mod:`fairmas.solvers.game_cycle_lp`). Best on large sparse
+    games, where the tightened LP is often exact.
 ``milp``
     Pyomo MILP on HiGHS; products linearized on interacting pairs only, by the
     local marginal polytope (:mod:`fairmas.formulations.pairwise_game`).
@@ -44,6 +49,7 @@ from fairmas.registry import (
 from fairmas.result import Status
 from fairmas.solvers import game_enumeration
 from fairmas.solvers.game_cpsat import cpsat_profile
+from fairmas.solvers.game_cycle_lp import cycle_lp_social_optimum
 from fairmas.solvers.game_toulbar2 import toulbar2_social_optimum
 from fairmas.solvers.options import SolveOptions
 
@@ -106,6 +112,19 @@ def run_toulbar2(problem: GameProblem, options: SolveOptions) -> Outcome:
         "scale_exact": found.scaling.exact,
         "search_nodes": found.nodes,
     }
+    return Outcome(found.status, found.profile, found.bound, details)
+
+
+@method(
+    SOCIAL_OPTIMUM,
+    "cycle_lp",
+    exact=True,
+    summary="local polytope LP + cycle inequalities (HiGHS), toulbar2 on the remaining gap",
+)
+def run_cycle_lp(problem: GameProblem, options: SolveOptions) -> Outcome:
+    """Cut rounds on half the time limit, then toulbar2 for a strictly better profile."""
+    found = cycle_lp_social_optimum(problem.game, time_limit=options.time_limit)
+    details = {"scale": found.scaling.factor, "scale_exact": found.scaling.exact, **found.stats}
     return Outcome(found.status, found.profile, found.bound, details)
 
 

@@ -1,6 +1,6 @@
 """A quick good profile: iterated conditional modes on the welfare of a polymatrix game.
 
-Starting from every player's first action, each player in turn switches to
+Starting from every player's first action (or a given profile), each player in turn switches to
 the action that maximizes the welfare of the pairs it belongs to,
 Σ_j (u_ij(a, a_j) + u_ji(a_j, a)), until no switch improves the welfare
 (Besag 1986). The welfare never decreases, so this ends at a local optimum
@@ -19,7 +19,9 @@ import numpy as np
 from fairmas.models.pairwise_game import PairwiseGame
 
 
-def local_welfare_profile(game: PairwiseGame, sweeps: int = 20) -> np.ndarray:
+def local_welfare_profile(
+    game: PairwiseGame, sweeps: int = 20, start: np.ndarray | None = None
+) -> np.ndarray:
     """A profile no single player can switch from to raise the social welfare.
 
     Parameters
@@ -27,6 +29,8 @@ def local_welfare_profile(game: PairwiseGame, sweeps: int = 20) -> np.ndarray:
     game : PairwiseGame
     sweeps : int
         Most passes over the players.
+    start : ndarray of int, optional
+        The profile to improve (default: every player's first action).
 
     Examples
     --------
@@ -43,7 +47,11 @@ def local_welfare_profile(game: PairwiseGame, sweeps: int = 20) -> np.ndarray:
     for e, (first, second) in enumerate(zip(u.tolist(), v.tolist(), strict=True)):
         incident[first].append((e, second, True))
         incident[second].append((e, first, False))
-    profile = np.zeros(game.n_players, dtype=np.int64)
+    profile = (
+        np.zeros(game.n_players, dtype=np.int64)
+        if start is None
+        else np.array(start, dtype=np.int64, copy=True)
+    )
     for _ in range(sweeps):
         changed = False
         for i in range(game.n_players):

@@ -66,7 +66,11 @@ class Toulbar2Outcome:
     nodes: int
 
 
-def toulbar2_social_optimum(game: PairwiseGame, time_limit: float | None = None) -> Toulbar2Outcome:
+def toulbar2_social_optimum(
+    game: PairwiseGame,
+    time_limit: float | None = None,
+    incumbent: np.ndarray | None = None,
+) -> Toulbar2Outcome:
     """Maximum-welfare profile of ``game`` by toulbar2.
 
     Parameters
@@ -74,6 +78,10 @@ def toulbar2_social_optimum(game: PairwiseGame, time_limit: float | None = None)
     game : PairwiseGame
     time_limit : float, optional
         Seconds of CPU time (toulbar2 counts whole seconds; rounded up, at least 1).
+    incumbent : ndarray of int, optional
+        A profile already known: toulbar2 then searches only for strictly
+        better ones (its cost is the initial upper bound), and the incumbent is
+        returned, proved optimal or not, when there is none.
 
     Returns
     -------
@@ -88,25 +96,46 @@ def toulbar2_social_optimum(game: PairwiseGame, time_limit: float | None = None)
     >>> found = toulbar2_social_optimum(game)
     >>> found.status, found.profile.tolist(), found.bound
     (<Status.OPTIMAL: 'optimal'>, [0, 0], 6.0)
+
+    Given the optimum as incumbent, toulbar2 proves that nothing beats it:
+
+    >>> again = toulbar2_social_optimum(game, incumbent=np.array([0, 0]))
+    >>> again.status, again.profile.tolist()
+    (<Status.OPTIMAL: 'optimal'>, [0, 0])
     """
     payoffs, _ = game.flat
     scaling = integer_scale(payoffs)
     u, v, _, _ = game.edges
-    network = pytoulbar2.CFN(ubinit=None, resolution=0, verbose=-1)
+    tables = [
+        np.rint(game.edge_welfare(e) * scaling.factor).astype(np.int64) for e in range(u.size)
+    ]
+    best_total = sum(int(welfare.max()) for welfare in tables)
+    ceiling = None
+    if incumbent is not None:
+        profile = np.asarray(incumbent, dtype=np.int64)
+        ceiling = best_total - sum(
+            int(welfare[profile[u[e]], profile[v[e]]]) for e, welfare in enumerate(tables)
+        )
+        if ceiling <= 0:  # the incumbent earns every pair's best: nothing is better
+            return Toulbar2Outcome(Status.OPTIMAL, profile, game.welfare(profile), scaling, 0)
+    network = pytoulbar2.CFN(ubinit=ceiling, resolution=0, verbose=-1)
     for player in range(game.n_players):
         network.AddVariable(f"p{player}", range(int(game.n_actions[player])))
-    best_total = 0
-    for e in range(u.size):
-        welfare = np.rint(game.edge_welfare(e) * scaling.factor).astype(np.int64)
-        best = int(welfare.max())
-        best_total += best
-        network.AddFunction([int(u[e]), int(v[e])], (best - welfare).ravel().tolist())
+    for e, welfare in enumerate(tables):
+        network.AddFunction([int(u[e]), int(v[e])], (int(welfare.max()) - welfare).ravel().tolist())
     seconds = 0 if time_limit is None else max(1, math.ceil(time_limit))
     found = network.Solve(timeLimit=seconds)
     nodes = int(network.GetNbNodes())
     dual = network.GetDDualBound()
     bound = (best_total - float(dual)) / scaling.factor if dual is not None else None
     if found is None:
+        if ceiling is not None:
+            # nothing below the incumbent's cost: proved when the dual bound reached it
+            proved = dual is not None and float(dual) >= ceiling - 0.5
+            status = Status.OPTIMAL if proved else Status.MAX_TIME_LIMIT
+            return Toulbar2Outcome(
+                status, np.asarray(incumbent, dtype=np.int64), bound, scaling, nodes
+            )
         status = Status.MAX_TIME_LIMIT if seconds else Status.ERROR
         return Toulbar2Outcome(status, None, bound, scaling, nodes)
     profile = np.asarray(found[0], dtype=np.int64)
