@@ -8,13 +8,13 @@ tables for BENCHMARKS.md.
 Games (``PairwiseGame.random``, seed 0): integer payoffs uniform in [0, 10)
 for both directions of every interacting pair; sparse games of 50, 200 and
 1000 players × 3 actions on a uniform random graph of average degree 4, and
-dense games (every pair interacts) of 10 players × 4 actions and 30 × 5.
+dense games (every pair interacts) of 10 players × 4 actions, 15 × 5 and 30 × 5.
 
 Every method runs in this process on the same game with the same time limit
 (``--time-limit``, default 60 s, the goal): fairmas ``milp`` (local-marginal
-linearization, best responses without big-M, HiGHS), ``cpsat`` and
-``toulbar2`` and ``cycle_lp`` (social optimum only), ``enumerate`` where the game has at most
-10^7 profiles, and as the peer a
+linearization, best responses without big-M, HiGHS), ``cpsat``, ``toulbar2``
+and ``cycle_lp`` (social optimum only), ``search`` (equilibria only),
+``enumerate`` where the game has at most 10^7 profiles, and as the peer a
 textbook *weak* MILP on the same HiGHS: McCormick products
 (z ≤ y_i, z ≤ y_j, z ≥ y_i + y_j − 1) and big-M best responses
 (Σ_j Σ_b (u_ij(a, b) − u_ij(a', b)) y_{j,b} ≥ −M (1 − y_{i,a})). A cell shows
@@ -48,6 +48,7 @@ GAMES = {
     "sparse 200 × 3": (200, 3, 4.0),
     "sparse 1000 × 3": (1000, 3, 4.0),
     "dense 10 × 4": (10, 4, None),
+    "dense 15 × 5": (15, 5, None),
     "dense 30 × 5": (30, 5, None),
 }
 QUICK = ("sparse 50 × 3", "sparse 200 × 3", "dense 10 × 4")
@@ -151,6 +152,8 @@ def task_table(names: list[str], task: str, limit: float) -> str:
         if task == "optimum":
             runs["toulbar2"] = run_fairmas(game, task, "toulbar2", limit)
             runs["cycle_lp"] = run_fairmas(game, task, "cycle_lp", limit)
+        else:
+            runs["search"] = run_fairmas(game, task, "search", limit)
         if game.n_profiles <= ENUMERATION_LIMIT:
             runs["enumerate"] = run_fairmas(game, task, "enumerate", limit)
         runs["weak MILP"] = run_weak(game, task, limit)
@@ -173,6 +176,7 @@ def task_table(names: list[str], task: str, limit: float) -> str:
                 cell(runs["cpsat"]),
                 cell(runs["toulbar2"]) if "toulbar2" in runs else "—",
                 cell(runs["cycle_lp"]) if "cycle_lp" in runs else "—",
+                cell(runs["search"]) if "search" in runs else "—",
                 cell(runs["enumerate"]) if "enumerate" in runs else "—",
                 cell(runs["weak MILP"]),
                 value,
@@ -189,6 +193,7 @@ def task_table(names: list[str], task: str, limit: float) -> str:
             "cpsat (s)",
             "toulbar2 (s)",
             "cycle_lp (s)",
+            "search (s)",
             "enumerate (s)",
             "weak MILP peer (s)",
             "value",

@@ -16,6 +16,7 @@ from fairmas.registry import OBJECTIVES, values_agree
 from fairmas.solvers.game_cpsat import cpsat_profile, integer_scale
 from fairmas.solvers.game_cycle_lp import _odd_cycle, cycle_lp_social_optimum
 from fairmas.solvers.game_enumeration import enumerate_profiles
+from fairmas.solvers.game_equilibrium_search import search_equilibria
 from fairmas.solvers.game_toulbar2 import toulbar2_social_optimum
 from tests.oracles import pairwise_game_brute_force
 
@@ -361,7 +362,7 @@ def test_cycle_lp_proves_sparse_optima_that_toulbar2_confirms(seed: int) -> None
     assert game.welfare(found.profile) == found.bound
     confirmed = toulbar2_social_optimum(game, time_limit=60, incumbent=found.profile)
     assert confirmed.status == "optimal"
-    assert confirmed.profile.tolist() == found.profile.tolist()  # nothing strictly better
+    assert game.welfare(confirmed.profile) == found.bound  # nothing strictly better
 
 
 def test_toulbar2_with_an_incumbent_returns_a_better_profile_or_proves_it() -> None:
@@ -380,3 +381,43 @@ def test_odd_cycle_extraction_keeps_an_odd_simple_cycle() -> None:
     # the detour 5 -> 6 -> 7 -> 5 returns on the same side and is cut out
     assert _odd_cycle([0, 5, 6, 7, 5, 18, 10], 10) == [0, 5, 18, 10]
     assert _odd_cycle([0, 1, 12, 10], 10) == [0, 1, 12, 10]
+
+
+def test_a_toulbar2_search_does_not_change_the_next_one() -> None:
+    # toulbar2 keeps global state; this tiny game, solved with an incumbent, once made every
+    # later search in the process explore about a hundred times more nodes
+    game = PairwiseGame.random(150, 3, degree=4, seed=0)
+    before = toulbar2_social_optimum(game)
+    tiny = PairwiseGame.from_tables(
+        {"p0": ["a0", "a1", "a2"], "p1": ["a0"], "p2": ["a0"]},
+        [("p0", "p1", [[-1.0], [-2.0], [2.0]]), ("p1", "p0", [[-0.3, 0.2, 0.1]]),
+         ("p0", "p2", [[1.0], [2.0], [3.0]]), ("p2", "p0", [[3.0, 2.0, -2.0]])],
+    )  # fmt: skip
+    assert toulbar2_social_optimum(tiny, incumbent=np.array([2, 0, 0])).status == "optimal"
+    after = toulbar2_social_optimum(game)
+    assert after.status == before.status == "optimal"
+    assert after.nodes == before.nodes
+
+
+def test_equilibrium_search_matches_enumeration_on_dense_games_and_stops_on_time() -> None:
+    for seed in range(3):
+        game = PairwiseGame.random(9, 4, seed=seed)
+        truth = enumerate_profiles(game, limit=10_000)
+        found = search_equilibria(game)
+        assert found.complete
+        assert found.count == truth.n_equilibria
+        listed = {tuple(p.tolist()) for p in found.equilibria}
+        assert listed == {tuple(p.tolist()) for p in truth.equilibria}
+        if truth.n_equilibria:
+            assert game.welfare(found.best) == game.welfare(truth.best_equilibrium)
+            assert game.welfare(found.worst) == game.welfare(truth.worst_equilibrium)
+    ring = fairmas.load(INSTANCES / "coordination_ring.json")
+    first = fairmas.solve(ring, "equilibrium", "search", all_equilibria=True, limit=1)
+    assert first.details["all_listed"] is False
+    assert first.details["n_equilibria"] == 2
+    assert [e["welfare"] for e in first.details["equilibria"]] == [32.0]
+    assert first.details["worst_equilibrium_welfare"] == 16.0
+    hard = PairwiseGame.random(30, 5, seed=0)
+    stopped = fairmas.solve(hard, "equilibrium", "search", time_limit=0.5, prices=False)
+    assert stopped.status == "max_time_limit"
+    assert stopped.wall_time < 10

@@ -30,14 +30,29 @@ MRF MAP benchmarks.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
 import pytoulbar2
+from pytoulbar2 import pytb2
 
 from fairmas.models.pairwise_game import PairwiseGame
 from fairmas.result import Status
 from fairmas.solvers.game_cpsat import Scaling, integer_scale
+
+
+def _fresh_toulbar2() -> None:
+    """Restore toulbar2's global state before a new network.
+
+    toulbar2 keeps its options and solver state in process-wide globals that
+    a search may change (it turns hybrid best-first search off for some
+    networks, for instance), and pytoulbar2's constructor resets only part of
+    them: after one tiny game solved with an initial upper bound, every later
+    search in the process explored about a hundred times more nodes.
+    ``pytb2.init()`` restores the defaults (in microseconds).
+    """
+    pytb2.init()
 
 
 @dataclass(frozen=True)
@@ -79,9 +94,9 @@ def toulbar2_social_optimum(
     time_limit : float, optional
         Seconds of CPU time (toulbar2 counts whole seconds; rounded up, at least 1).
     incumbent : ndarray of int, optional
-        A profile already known: toulbar2 then searches only for strictly
-        better ones (its cost is the initial upper bound), and the incumbent is
-        returned, proved optimal or not, when there is none.
+        A profile already known: toulbar2 then searches only for profiles at
+        least as good (its cost bounds the search from the start), and returns
+        the incumbent or a better one.
 
     Returns
     -------
@@ -118,28 +133,35 @@ def toulbar2_social_optimum(
         )
         if ceiling <= 0:  # the incumbent earns every pair's best: nothing is better
             return Toulbar2Outcome(Status.OPTIMAL, profile, game.welfare(profile), scaling, 0)
-    network = pytoulbar2.CFN(ubinit=ceiling, resolution=0, verbose=-1)
+    _fresh_toulbar2()
+    # the incumbent's own cost stays below the initial upper bound, so the network always has
+    # a solution (toulbar2 reports none, rather than a proof, when nothing beats the bound)
+    network = pytoulbar2.CFN(
+        ubinit=None if ceiling is None else ceiling + 1, resolution=0, verbose=-1
+    )
     for player in range(game.n_players):
         network.AddVariable(f"p{player}", range(int(game.n_actions[player])))
     for e, welfare in enumerate(tables):
         network.AddFunction([int(u[e]), int(v[e])], (int(welfare.max()) - welfare).ravel().tolist())
     seconds = 0 if time_limit is None else max(1, math.ceil(time_limit))
+    started = time.perf_counter()
     found = network.Solve(timeLimit=seconds)
+    # toulbar2 stops at its CPU-time limit or when the search space is exhausted; having
+    # returned before the limit in wall-clock time (≥ CPU time) means it was exhausted
+    finished = seconds == 0 or time.perf_counter() - started < seconds
     nodes = int(network.GetNbNodes())
     dual = network.GetDDualBound()
     bound = (best_total - float(dual)) / scaling.factor if dual is not None else None
     if found is None:
-        if ceiling is not None:
-            # nothing below the incumbent's cost: proved when the dual bound reached it
-            proved = dual is not None and float(dual) >= ceiling - 0.5
-            status = Status.OPTIMAL if proved else Status.MAX_TIME_LIMIT
+        status = Status.MAX_TIME_LIMIT if seconds else Status.ERROR
+        if ceiling is not None:  # the search stopped before it even met the incumbent again
             return Toulbar2Outcome(
                 status, np.asarray(incumbent, dtype=np.int64), bound, scaling, nodes
             )
-        status = Status.MAX_TIME_LIMIT if seconds else Status.ERROR
         return Toulbar2Outcome(status, None, bound, scaling, nodes)
     profile = np.asarray(found[0], dtype=np.int64)
-    # a finished search leaves its dual bound at the optimum: the proof
-    proved = dual is not None and float(dual) >= float(found[1]) - 0.5
+    proved = finished or (dual is not None and float(dual) >= float(found[1]) - 0.5)
     status = Status.OPTIMAL if proved else Status.MAX_TIME_LIMIT
+    if proved:
+        bound = (best_total - float(found[1])) / scaling.factor
     return Toulbar2Outcome(status, profile, bound, scaling, nodes)
