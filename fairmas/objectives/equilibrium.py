@@ -312,7 +312,7 @@ def run_search(problem: GameProblem, options: SolveOptions) -> Outcome:
     "enumerate",
     exact=True,
     summary="every profile, compiled (small games: at most 10^7 profiles); counts equilibria",
-    applies=enumeration_fits("method milp or cpsat"),
+    applies=enumeration_fits("method cpsat, search or milp"),
     warm_up=game_enumeration.compile_kernels,
 )
 def run_enumerate(problem: GameProblem, options: SolveOptions) -> Outcome:
