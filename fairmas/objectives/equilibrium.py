@@ -273,8 +273,7 @@ def run_milp(problem: GameProblem, options: SolveOptions) -> Outcome:
     EQUILIBRIUM,
     "search",
     exact=True,
-    summary="backtracking over players with best-response pruning (compiled); "
-    "finds every equilibrium; best on small dense games",
+    summary="compiled backtracking with best-response pruning: every equilibrium (small dense)",
     warm_up=game_equilibrium_search.compile_kernels,
 )
 def run_search(problem: GameProblem, options: SolveOptions) -> Outcome:
