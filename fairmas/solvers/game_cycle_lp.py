@@ -286,12 +286,13 @@ class _Separator:
                 if lengths[k] >= 1.0 - VIOLATION or len(cuts) >= MAX_CUTS:
                     break
                 walk = _walk(pred[k], int(batch[k]), int(batch[k]) + n)
-                cut = self._cut(_odd_cycle(walk, n), x)
+                cut = self._cut(_odd_cycle(walk, n))
                 if cut is not None:
                     cuts.append(cut)
         return cuts
 
-    def _cut(self, cycle: list[int], x: np.ndarray) -> tuple[dict[int, float], float] | None:
+    def _cut(self, cycle: list[int]) -> tuple[dict[int, float], float] | None:
+        """The inequality of an odd cycle (None when it was added before)."""
         n = self.n_nodes
         steps = []
         for p, q in itertools.pairwise(cycle):

@@ -68,6 +68,17 @@ def _assign(
 
 
 @njit(cache=True)
+def _may_respond(i, c, m, gain, room, threshold):  # pragma: no cover (compiled)
+    """Whether action c can still be a best response of player i: S + R ≥ −tol against every b."""
+    stable = True
+    for b in range(m[i]):
+        if b != c and gain[i, c, b] + room[i, c, b] < -threshold:
+            stable = False
+            break
+    return stable
+
+
+@njit(cache=True)
 def _search(
     m,
     owner,
@@ -115,22 +126,13 @@ def _search(
             most = -1
             for i in range(n):
                 if action[i] >= 0:
-                    c = action[i]
-                    for b in range(m[i]):
-                        if b != c and gain[i, c, b] + room[i, c, b] < -threshold:
-                            fail = True
-                            break
-                    if fail:
+                    if not _may_respond(i, action[i], m, gain, room, threshold):
+                        fail = True
                         break
                 else:
                     count = 0
                     for c in range(m[i]):
-                        ok = True
-                        for b in range(m[i]):
-                            if b != c and gain[i, c, b] + room[i, c, b] < -threshold:
-                                ok = False
-                                break
-                        if ok:
+                        if _may_respond(i, c, m, gain, room, threshold):
                             count += 1
                     if count == 0:
                         fail = True
@@ -159,12 +161,7 @@ def _search(
                 else:
                     count = 0
                     for c in range(m[chosen]):
-                        ok = True
-                        for b in range(m[chosen]):
-                            if b != c and gain[chosen, c, b] + room[chosen, c, b] < -threshold:
-                                ok = False
-                                break
-                        if ok:
+                        if _may_respond(chosen, c, m, gain, room, threshold):
                             stack_actions[depth, count] = c
                             count += 1
                     stack_player[depth] = chosen
