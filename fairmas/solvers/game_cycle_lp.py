@@ -66,7 +66,7 @@ from fairmas.solvers.game_local_search import local_welfare_profile
 from fairmas.solvers.game_toulbar2 import toulbar2_social_optimum
 
 CUT_SHARE = 0.5
-"""Share of the time limit the cutting-plane rounds may use before fixing."""
+"""Share of the time limit the cutting-plane rounds may use before toulbar2 takes over."""
 
 MAX_SOURCES = 1500
 """Most indicators whose shortest odd cycle is searched in one round."""
@@ -94,10 +94,10 @@ class CycleLpOutcome:
     scaling : Scaling
         The factor that made the costs integers.
     stats : dict
-        ``lp_bound`` (local polytope), ``cycle_bound`` (after the cuts),
-        ``rounds``, ``cuts``, ``free_actions`` (actions left after fixing, of
-        ``actions``), ``free_players`` (players with more than one action left),
-        ``search_nodes`` and the seconds spent in each phase.
+        ``actions`` (columns per player and action), ``lp_bound`` (local
+        polytope), ``cycle_bound`` (after the cuts), ``rounds``, ``cuts``,
+        ``cut_seconds`` (time until the cuts stopped) and ``search_nodes``
+        (toulbar2's, 0 when the LP proved the optimum).
     """
 
     status: Status
@@ -345,7 +345,7 @@ def _odd_cycle(walk: list[int], n: int) -> list[int]:
             return walk
 
 
-# ----------------------------------------------------------------------------- the bound and fixing
+# ----------------------------------------------------------------------------- the dual bound
 
 
 def _dual_bound(polytope: _LocalPolytope) -> float:
