@@ -14,7 +14,7 @@ import fairmas
 from fairmas.models.pairwise_game import PairwiseGame
 from fairmas.registry import OBJECTIVES, values_agree
 from fairmas.solvers.game_cpsat import cpsat_profile, integer_scale
-from fairmas.solvers.game_cycle_lp import _odd_cycle, cycle_lp_social_optimum
+from fairmas.solvers.game_cycle_lp import cycle_lp_social_optimum
 from fairmas.solvers.game_enumeration import enumerate_profiles
 from fairmas.solvers.game_equilibrium_search import search_equilibria
 from fairmas.solvers.game_toulbar2 import toulbar2_social_optimum
@@ -372,15 +372,6 @@ def test_toulbar2_with_an_incumbent_returns_a_better_profile_or_proves_it() -> N
     found = toulbar2_social_optimum(game, incumbent=first_actions)
     assert found.status == "optimal"
     assert game.welfare(found.profile) == truth > game.welfare(first_actions)
-
-
-def test_odd_cycle_extraction_keeps_an_odd_simple_cycle() -> None:
-    # walks over doubled vertices (n = 10: vertex k + 10 is the other copy of k)
-    # indicator 3 comes back on the other side: 3 -> 4 -> 5 -> 3 is an odd cycle by itself
-    assert _odd_cycle([0, 3, 14, 15, 13, 10], 10) == [3, 14, 15, 13]
-    # the detour 5 -> 6 -> 7 -> 5 returns on the same side and is cut out
-    assert _odd_cycle([0, 5, 6, 7, 5, 18, 10], 10) == [0, 5, 18, 10]
-    assert _odd_cycle([0, 1, 12, 10], 10) == [0, 1, 12, 10]
 
 
 def test_a_toulbar2_search_does_not_change_the_next_one() -> None:

@@ -47,7 +47,7 @@ from fairmas.registry import (
     register_objective,
 )
 from fairmas.result import Status
-from fairmas.solvers import game_enumeration
+from fairmas.solvers import cycle_separation, game_enumeration
 from fairmas.solvers.game_cpsat import cpsat_profile
 from fairmas.solvers.game_cycle_lp import cycle_lp_social_optimum
 from fairmas.solvers.game_toulbar2 import toulbar2_social_optimum
@@ -120,6 +120,7 @@ def run_toulbar2(problem: GameProblem, options: SolveOptions) -> Outcome:
     "cycle_lp",
     exact=True,
     summary="local polytope LP + cycle inequalities (HiGHS), toulbar2 on the remaining gap",
+    warm_up=cycle_separation.compile_kernels,
 )
 def run_cycle_lp(problem: GameProblem, options: SolveOptions) -> Outcome:
     """Cut rounds on half the time limit, then toulbar2 for a strictly better profile."""

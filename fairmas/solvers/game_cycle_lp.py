@@ -28,7 +28,8 @@ and cycle inequalities close most of what is left, often all of it:
 
    The most violated ones through the most fractional indicators are found
    exactly by shortest paths between the two copies of an indicator in the
-   doubled graph (Barahona and Mahjoub 1986; scipy's Dijkstra) and added in
+   doubled graph (Barahona and Mahjoub 1986; a compiled Dijkstra in
+   :mod:`fairmas.solvers.cycle_separation`) and added in
    rounds. Each round's bound is recomputed from the dual,
    L(y) = yᵀb + Σ_j min(0, d_j) with d = c − Aᵀy, so it holds whatever the
    solver's tolerances. Each LP point is rounded (each player's likeliest
@@ -49,7 +50,6 @@ F. Barahona, A. R. Mahjoub, "On the cut polytope", Math. Programming 36 (1986).
 
 from __future__ import annotations
 
-import itertools
 import math
 import time
 from dataclasses import dataclass, field
@@ -57,25 +57,16 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import dijkstra
 
 from fairmas.models.pairwise_game import PairwiseGame
 from fairmas.result import Status
+from fairmas.solvers.cycle_separation import CycleSeparator
 from fairmas.solvers.game_cpsat import Scaling, integer_scale
 from fairmas.solvers.game_local_search import local_welfare_profile
 from fairmas.solvers.game_toulbar2 import toulbar2_social_optimum
 
 CUT_SHARE = 0.5
 """Share of the time limit the cutting-plane rounds may use before toulbar2 takes over."""
-
-MAX_SOURCES = 1500
-"""Most indicators whose shortest odd cycle is searched in one round."""
-
-MAX_CUTS = 4000
-"""Most cycle inequalities added in one round."""
-
-VIOLATION = 1e-4
-"""A cycle counts as violated when its left-hand side is below 1 − VIOLATION."""
 
 
 @dataclass(frozen=True)
@@ -222,129 +213,6 @@ def _local_polytope(game: PairwiseGame, factor: float) -> tuple[_LocalPolytope, 
     return polytope, best_total
 
 
-# ----------------------------------------------------------------------------- cycle cuts
-
-
-@dataclass
-class _Separator:
-    """The doubled indicator graph (two copies of every action node) and a cell lookup."""
-
-    n_nodes: int
-    node_u: np.ndarray
-    node_v: np.ndarray
-    cell_of: dict[tuple[int, int], int]
-    seen: set[tuple[tuple[int, bool], ...]] = field(default_factory=set)
-
-    @classmethod
-    def of(cls, polytope: _LocalPolytope) -> _Separator:
-        node_u, node_v = polytope.cell_node_u, polytope.cell_node_v
-        cell_of = {}
-        for cell, (p, q) in enumerate(zip(node_u.tolist(), node_v.tolist(), strict=True)):
-            cell_of[(p, q)] = cell
-            cell_of[(q, p)] = cell
-        return cls(polytope.n_nodes, node_u, node_v, cell_of)
-
-    def violated_cycles(
-        self, x: np.ndarray, deadline: float
-    ) -> list[tuple[dict[int, float], float]]:
-        """Violated cycle inequalities at the LP point ``x`` as ``(coefficients, lower bound)``."""
-        n = self.n_nodes
-        nodes = x[:n]
-        d = np.clip(
-            x[self.node_u] + x[self.node_v] - 2.0 * x[n + np.arange(self.node_u.size)], 0, 1
-        )
-        fractional = np.flatnonzero((nodes > 1e-6) & (nodes < 1 - 1e-6))
-        if fractional.size == 0:
-            return []
-        sources = fractional[np.argsort(np.abs(nodes[fractional] - 0.5), kind="stable")]
-        sources = sources[:MAX_SOURCES]
-        pu, pv = self.node_u, self.node_v
-        same, cross = d + 1e-9, 1.0 - d + 1e-9
-        graph = sp.csr_matrix(
-            (
-                np.concatenate([same, same, cross, cross]),
-                (
-                    np.concatenate([pu, pu + n, pu, pu + n]),
-                    np.concatenate([pv, pv + n, pv + n, pv]),
-                ),
-            ),
-            shape=(2 * n, 2 * n),
-        )
-        cuts: list[tuple[dict[int, float], float]] = []
-        for batch in np.array_split(sources, max(1, math.ceil(sources.size / 200))):
-            if time.perf_counter() > deadline or len(cuts) >= MAX_CUTS:
-                break
-            dist, pred = dijkstra(
-                graph,
-                directed=False,
-                indices=batch,
-                return_predecessors=True,
-                limit=1.0 - VIOLATION,
-            )
-            lengths = dist[np.arange(batch.size), batch + n]
-            for k in np.argsort(lengths):
-                if lengths[k] >= 1.0 - VIOLATION or len(cuts) >= MAX_CUTS:
-                    break
-                walk = _walk(pred[k], int(batch[k]), int(batch[k]) + n)
-                cut = self._cut(_odd_cycle(walk, n))
-                if cut is not None:
-                    cuts.append(cut)
-        return cuts
-
-    def _cut(self, cycle: list[int]) -> tuple[dict[int, float], float] | None:
-        """The inequality of an odd cycle (None when it was added before)."""
-        n = self.n_nodes
-        steps = []
-        for p, q in itertools.pairwise(cycle):
-            steps.append((self.cell_of[(p % n, q % n)], (p >= n) != (q >= n)))
-        key = tuple(sorted(steps))
-        if key in self.seen:
-            return None
-        self.seen.add(key)
-        coefficients: dict[int, float] = {}
-        crossings = 0
-        for cell, crosses in steps:
-            sign = -1.0 if crosses else 1.0
-            crossings += crosses
-            for column, value in (
-                (int(self.node_u[cell]), sign),
-                (int(self.node_v[cell]), sign),
-                (n + cell, -2.0 * sign),
-            ):
-                coefficients[column] = coefficients.get(column, 0.0) + value
-        return {c: v for c, v in coefficients.items() if v != 0.0}, 1.0 - crossings
-
-
-def _walk(pred: np.ndarray, source: int, target: int) -> list[int]:
-    walk = [target]
-    while walk[-1] != source:
-        walk.append(int(pred[walk[-1]]))
-    return walk[::-1]
-
-
-def _odd_cycle(walk: list[int], n: int) -> list[int]:
-    """A simple closed walk with an odd number of side changes inside ``walk``.
-
-    ``walk`` goes from one copy of an indicator to the other. Where it meets
-    an indicator twice, the part in between is either itself an odd closed
-    walk (kept) or an even one (cut out); weights are non-negative, so the
-    result is no longer than ``walk``.
-    """
-    while True:
-        first: dict[int, int] = {}
-        for position, vertex in enumerate(walk):
-            base = vertex % n
-            if base in first and not (first[base] == 0 and position == len(walk) - 1):
-                start = first[base]
-                if (walk[start] >= n) != (vertex >= n):
-                    return walk[start : position + 1]
-                walk = walk[: start + 1] + walk[position + 1 :]
-                break
-            first.setdefault(base, position)
-        else:
-            return walk
-
-
 # ----------------------------------------------------------------------------- the dual bound
 
 
@@ -413,7 +281,7 @@ def cycle_lp_social_optimum(game: PairwiseGame, time_limit: float | None = None)
         return (best_total - cost) / scaling.factor
 
     highs = polytope.highs
-    separator = _Separator.of(polytope)
+    separator = CycleSeparator(polytope.n_nodes, polytope.cell_node_u, polytope.cell_node_v)
     incumbent = local_welfare_profile(game)
     incumbent_cost = polytope.cost_of(game, incumbent)
     stats: dict = {"actions": game.total_actions}

@@ -28,56 +28,10 @@ from numba import njit
 
 from fairmas.models.weighted_graph import WeightedGraph
 from fairmas.solvers.cuts import CutResult, require_cuttable
+from fairmas.solvers.indexed_heap import heap_pop, heap_raise
 from fairmas.solvers.scaling import integer_weights
 
 # ----------------------------------------------------------------------------- kernels
-
-
-@njit(cache=True)
-def _heap_raise(heap, where, key, size, node, new_key):  # pragma: no cover (compiled)
-    """Insert ``node`` or raise its key in an indexed binary max-heap; return the new size."""
-    key[node] = new_key
-    i = where[node]
-    if i < 0:
-        i = size
-        heap[i] = node
-        where[node] = i
-        size += 1
-    while i > 0:
-        parent = (i - 1) >> 1
-        if key[heap[parent]] >= key[heap[i]]:
-            break
-        a, b = heap[parent], heap[i]
-        heap[parent], heap[i] = b, a
-        where[b], where[a] = parent, i
-        i = parent
-    return size
-
-
-@njit(cache=True)
-def _heap_pop(heap, where, key, size):  # pragma: no cover (compiled)
-    """Remove the node of largest key; mark it scanned (``where = -2``); return it and the size."""
-    top = heap[0]
-    size -= 1
-    where[top] = -2
-    if size > 0:
-        last = heap[size]
-        heap[0] = last
-        where[last] = 0
-        i = 0
-        while True:
-            child = 2 * i + 1
-            if child >= size:
-                break
-            if child + 1 < size and key[heap[child + 1]] > key[heap[child]]:
-                child += 1
-            if key[heap[child]] <= key[heap[i]]:
-                break
-            a, b = heap[child], heap[i]
-            heap[child], heap[i] = b, a
-            where[b], where[a] = child, i
-            i = child
-    return top, size
 
 
 @njit(cache=True)
@@ -123,9 +77,9 @@ def _capforest(n, start, head, weight, bound, parent):  # pragma: no cover (comp
     reach = np.zeros(n, np.int64)
     heap = np.empty(n, np.int64)
     where = np.full(n, -1, np.int64)
-    size = _heap_raise(heap, where, reach, 0, 0, np.int64(0))
+    size = heap_raise(heap, where, reach, 0, 0, np.int64(0))
     while size > 0:
-        x, size = _heap_pop(heap, where, reach, size)
+        x, size = heap_pop(heap, where, reach, size)
         for p in range(start[x], start[x + 1]):
             y = head[p]
             if where[y] == -2 or reach[y] >= bound:
@@ -136,7 +90,7 @@ def _capforest(n, start, head, weight, bound, parent):  # pragma: no cover (comp
                 if a != b:
                     parent[a] = b
                 raised = bound
-            size = _heap_raise(heap, where, reach, size, y, raised)
+            size = heap_raise(heap, where, reach, size, y, raised)
     return where == -2
 
 
