@@ -47,7 +47,7 @@ from fairmas.registry import (
     register_objective,
 )
 from fairmas.result import Status
-from fairmas.solvers import cycle_separation, game_enumeration
+from fairmas.solvers import cycle_separation, game_annealing, game_enumeration
 from fairmas.solvers.game_cpsat import cpsat_profile
 from fairmas.solvers.game_cycle_lp import cycle_lp_social_optimum
 from fairmas.solvers.game_toulbar2 import toulbar2_social_optimum
@@ -115,16 +115,24 @@ def run_toulbar2(problem: GameProblem, options: SolveOptions) -> Outcome:
     return Outcome(found.status, found.profile, found.bound, details)
 
 
+def _compile_cycle_lp() -> None:
+    """The compiled kernels of cycle_lp: cycle separation and annealing."""
+    cycle_separation.compile_kernels()
+    game_annealing.compile_kernels()
+
+
 @method(
     SOCIAL_OPTIMUM,
     "cycle_lp",
     exact=True,
     summary="local polytope LP + cycle inequalities (HiGHS), toulbar2 on the remaining gap",
-    warm_up=cycle_separation.compile_kernels,
+    warm_up=_compile_cycle_lp,
 )
 def run_cycle_lp(problem: GameProblem, options: SolveOptions) -> Outcome:
-    """Cut rounds on half the time limit, then toulbar2 for a strictly better profile."""
-    found = cycle_lp_social_optimum(problem.game, time_limit=options.time_limit)
+    """Cut rounds on half the time limit, then toulbar2; annealing on a second thread."""
+    found = cycle_lp_social_optimum(
+        problem.game, time_limit=options.time_limit, threads=options.threads
+    )
     details = {"scale": found.scaling.factor, "scale_exact": found.scaling.exact, **found.stats}
     return Outcome(found.status, found.profile, found.bound, details)
 

@@ -34,6 +34,10 @@ and cycle inequalities close most of what is left, often all of it:
    L(y) = yᵀb + Σ_j min(0, d_j) with d = c − Aᵀy, so it holds whatever the
    solver's tolerances. Each LP point is rounded (each player's likeliest
    action, then iterated conditional modes) into an incumbent.
+   Once the first LP has not proved the optimum, simulated annealing
+   (:class:`~fairmas.solvers.game_annealing.BackgroundAnnealing`) runs on a
+   second thread until the cut rounds end (HiGHS and the compiled kernels
+   release the GIL) and hands its best profile over after every round.
 3. **toulbar2.** When the bound meets the incumbent (within one unit when the
    scaled costs are exact integers) the incumbent is optimal; otherwise
    toulbar2 searches for a strictly better profile with the rest of the time
@@ -61,12 +65,16 @@ import scipy.sparse as sp
 from fairmas.models.pairwise_game import PairwiseGame
 from fairmas.result import Status
 from fairmas.solvers.cycle_separation import CycleSeparator
+from fairmas.solvers.game_annealing import BackgroundAnnealing
 from fairmas.solvers.game_cpsat import Scaling, integer_scale
 from fairmas.solvers.game_local_search import local_welfare_profile
 from fairmas.solvers.game_toulbar2 import toulbar2_social_optimum
 
 CUT_SHARE = 0.5
-"""Share of the time limit the cutting-plane rounds may use before toulbar2 takes over."""
+"""Share of the time limit after which no new cutting-plane round begins."""
+
+SEARCH_RESERVE = 1.0
+"""Seconds of the time limit an LP solve always leaves to the toulbar2 search."""
 
 
 @dataclass(frozen=True)
@@ -240,14 +248,22 @@ def _dual_bound(polytope: _LocalPolytope) -> float:
     return float(y @ lower) + float(np.minimum(0.0, reduced * upper).sum())
 
 
-def cycle_lp_social_optimum(game: PairwiseGame, time_limit: float | None = None) -> CycleLpOutcome:
+def cycle_lp_social_optimum(
+    game: PairwiseGame, time_limit: float | None = None, threads: int | None = None
+) -> CycleLpOutcome:
     """Maximum-welfare profile of ``game``: cycle-tightened LP bound and incumbents, then toulbar2.
 
     Parameters
     ----------
     game : PairwiseGame
     time_limit : float, optional
-        Seconds for the whole search; the cut rounds use at most half.
+        Seconds for the whole search; no cut round begins after half of it
+        (one begun may finish, leaving :data:`SEARCH_RESERVE` to toulbar2).
+    threads : int, optional
+        With 2 or more (the default), simulated annealing
+        (:class:`~fairmas.solvers.game_annealing.BackgroundAnnealing`) looks
+        for better incumbents on a second core once the first LP has not
+        proved the optimum, until the cut rounds end; with 1 it does not run.
 
     Returns
     -------
@@ -275,6 +291,7 @@ def cycle_lp_social_optimum(game: PairwiseGame, time_limit: float | None = None)
     payoffs, _ = game.flat
     scaling = integer_scale(payoffs)
     unit = 1.0 if scaling.exact else 0.0
+    parallel = threads is None or threads >= 2
     polytope, best_total = _local_polytope(game, scaling.factor)
 
     def welfare_of(cost: float) -> float:
@@ -282,65 +299,95 @@ def cycle_lp_social_optimum(game: PairwiseGame, time_limit: float | None = None)
 
     highs = polytope.highs
     separator = CycleSeparator(polytope.n_nodes, polytope.cell_node_u, polytope.cell_node_v)
-    incumbent = local_welfare_profile(game)
-    incumbent_cost = polytope.cost_of(game, incumbent)
+    best = _Incumbent(game, polytope, local_welfare_profile(game))
     stats: dict = {"actions": game.total_actions}
     bound = -math.inf
     rounds = cuts = 0
     cut_deadline = started + CUT_SHARE * limit
-    while True:
-        if math.isfinite(limit):
-            highs.setOptionValue("time_limit", max(0.1, cut_deadline - time.perf_counter()))
-        highs.run()
-        if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            break  # out of time (or numerical trouble): keep the last proved bound
-        x = np.asarray(highs.getSolution().col_value)
-        previous = bound
-        bound = max(bound, _dual_bound(polytope))
-        stats.setdefault("lp_bound", welfare_of(bound))
-        candidate = _round(game, x, polytope)
-        candidate_cost = polytope.cost_of(game, candidate)
-        if candidate_cost < incumbent_cost:
-            incumbent, incumbent_cost = candidate, candidate_cost
-        if (
-            incumbent_cost - bound < max(unit, 1e-9)
-            or time.perf_counter() > cut_deadline
-            or (rounds > 1 and bound - previous < 1e-3 * max(unit, 1e-9))
-        ):
-            break
-        found = separator.violated_cycles(x, cut_deadline)
-        if not found:
-            break
-        for coefficients, lower in found:
-            columns = np.fromiter(coefficients, dtype=np.int32, count=len(coefficients))
-            values = np.fromiter(coefficients.values(), dtype=np.float64, count=len(coefficients))
-            highs.addRow(lower, highspy.kHighsInf, columns.size, columns, values)
-        rounds += 1
-        cuts += len(found)
-    bound = min(bound, incumbent_cost)
-    stats.setdefault("lp_bound", None)
-    stats.update(
-        rounds=rounds,
-        cuts=cuts,
-        cycle_bound=welfare_of(bound) if math.isfinite(bound) else None,
-        cut_seconds=time.perf_counter() - started,
-    )
-    if incumbent_cost - bound < max(unit, 1e-9):
-        stats["search_nodes"] = 0
-        return CycleLpOutcome(Status.OPTIMAL, incumbent, welfare_of(incumbent_cost), scaling, stats)
-    remaining = None if time_limit is None else max(1.0, started + limit - time.perf_counter())
-    search = toulbar2_social_optimum(game, remaining, incumbent)
-    stats["search_nodes"] = search.nodes
-    profile = search.profile
-    if search.status is Status.OPTIMAL:
-        return CycleLpOutcome(Status.OPTIMAL, profile, game.welfare(profile), scaling, stats)
-    proved = min(
-        welfare_of(bound) if math.isfinite(bound) else math.inf,
-        math.inf if search.bound is None else search.bound,
-    )
-    return CycleLpOutcome(
-        Status.MAX_TIME_LIMIT, profile, max(proved, game.welfare(profile)), scaling, stats
-    )
+    annealing = None
+    try:
+        while True:
+            if math.isfinite(limit):  # a round begun before the cut deadline may finish after it
+                left = started + limit - SEARCH_RESERVE - time.perf_counter()
+                highs.setOptionValue("time_limit", max(0.1, left))
+            highs.run()
+            if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                break  # out of time (or numerical trouble): keep the last proved bound
+            x = np.asarray(highs.getSolution().col_value)
+            previous = bound
+            bound = max(bound, _dual_bound(polytope))
+            stats.setdefault("lp_bound", welfare_of(bound))
+            best.offer(_round(game, x, polytope))
+            if annealing is not None:
+                best.offer(annealing.best().profile)
+            if (
+                best.cost - bound < max(unit, 1e-9)
+                or time.perf_counter() > cut_deadline
+                or (rounds > 1 and bound - previous < 1e-3 * max(unit, 1e-9))
+            ):
+                break
+            if annealing is None and parallel:
+                annealing = BackgroundAnnealing(game, start=best.profile).__enter__()
+            found = separator.violated_cycles(x, cut_deadline)
+            if not found:
+                break
+            for coefficients, lower in found:
+                columns = np.fromiter(coefficients, dtype=np.int32, count=len(coefficients))
+                values = np.fromiter(
+                    coefficients.values(), dtype=np.float64, count=len(coefficients)
+                )
+                highs.addRow(lower, highspy.kHighsInf, columns.size, columns, values)
+            rounds += 1
+            cuts += len(found)
+        if annealing is not None:  # before toulbar2, which holds the GIL and counts process CPU
+            found = annealing.stop()
+            best.offer(found.profile)
+            stats["annealing_runs"] = found.runs
+        bound = min(bound, best.cost)
+        stats.setdefault("lp_bound", None)
+        stats.update(
+            rounds=rounds,
+            cuts=cuts,
+            cycle_bound=welfare_of(bound) if math.isfinite(bound) else None,
+            cut_seconds=time.perf_counter() - started,
+        )
+        if best.cost - bound < max(unit, 1e-9):
+            stats["search_nodes"] = 0
+            return CycleLpOutcome(
+                Status.OPTIMAL, best.profile, welfare_of(best.cost), scaling, stats
+            )
+        remaining = None if time_limit is None else max(1.0, started + limit - time.perf_counter())
+        search = toulbar2_social_optimum(game, remaining, best.profile)
+        stats["search_nodes"] = search.nodes
+        if search.status is Status.OPTIMAL:
+            profile = search.profile
+            return CycleLpOutcome(Status.OPTIMAL, profile, game.welfare(profile), scaling, stats)
+        best.offer(search.profile)
+        proved = min(
+            welfare_of(bound) if math.isfinite(bound) else math.inf,
+            math.inf if search.bound is None else search.bound,
+        )
+        welfare = game.welfare(best.profile)
+        return CycleLpOutcome(
+            Status.MAX_TIME_LIMIT, best.profile, max(proved, welfare), scaling, stats
+        )
+    finally:
+        if annealing is not None:
+            annealing.stop()
+
+
+class _Incumbent:
+    """The best profile seen so far and its integer cost Σ_e c_e(a_u, a_v)."""
+
+    def __init__(self, game: PairwiseGame, polytope: _LocalPolytope, profile: np.ndarray) -> None:
+        self.game, self.polytope = game, polytope
+        self.profile, self.cost = profile, polytope.cost_of(game, profile)
+
+    def offer(self, profile: np.ndarray) -> None:
+        """Keep ``profile`` when it costs less than the incumbent."""
+        cost = self.polytope.cost_of(self.game, profile)
+        if cost < self.cost:
+            self.profile, self.cost = profile, cost
 
 
 def _round(game: PairwiseGame, x: np.ndarray, polytope: _LocalPolytope) -> np.ndarray:

@@ -41,6 +41,9 @@ from fairmas.models.pairwise_game import PairwiseGame
 from fairmas.result import Status
 from fairmas.solvers.game_cpsat import Scaling, integer_scale
 
+CPU_MARGIN = 0.1
+"""Seconds of CPU below the limit a search must stay under to count as exhausted."""
+
 
 def _fresh_toulbar2() -> None:
     """Restore toulbar2's global state before a new network.
@@ -92,7 +95,9 @@ def toulbar2_social_optimum(
     ----------
     game : PairwiseGame
     time_limit : float, optional
-        Seconds of CPU time (toulbar2 counts whole seconds; rounded up, at least 1).
+        Seconds of CPU time, counted over the whole process from the start of
+        the search (toulbar2 counts whole seconds; rounded up, at least 1):
+        another busy thread shortens the search in wall time.
     incumbent : ndarray of int, optional
         A profile already known: toulbar2 then searches only for profiles at
         least as good (its cost bounds the search from the start), and returns
@@ -144,11 +149,13 @@ def toulbar2_social_optimum(
     for e, welfare in enumerate(tables):
         network.AddFunction([int(u[e]), int(v[e])], (int(welfare.max()) - welfare).ravel().tolist())
     seconds = 0 if time_limit is None else max(1, math.ceil(time_limit))
-    started = time.perf_counter()
+    started = time.process_time()
     found = network.Solve(timeLimit=seconds)
-    # toulbar2 stops at its CPU-time limit or when the search space is exhausted; having
-    # returned before the limit in wall-clock time (≥ CPU time) means it was exhausted
-    finished = seconds == 0 or time.perf_counter() - started < seconds
+    # toulbar2 stops when the search space is exhausted or when the process has used
+    # ``seconds`` of CPU time since the search began (the CPU of every thread counts; wall
+    # time does not: under load a timed-out search can return before ``seconds`` of wall
+    # time). Only a search that used clearly less CPU than that can have been exhausted.
+    finished = seconds == 0 or time.process_time() - started < seconds - CPU_MARGIN
     nodes = int(network.GetNbNodes())
     dual = network.GetDDualBound()
     bound = (best_total - float(dual)) / scaling.factor if dual is not None else None
