@@ -34,6 +34,7 @@ Bayesian restoration of images", IEEE TPAMI 6 (1984) 721–741.
 from __future__ import annotations
 
 import math
+import signal
 import threading
 import time
 from dataclasses import dataclass
@@ -55,6 +56,9 @@ HOT = 0.2
 
 COOLING = 20.0
 """T_cold = T_hot / COOLING."""
+
+TIMER_SIGNALS = {signal.SIGALRM, signal.SIGVTALRM, signal.SIGPROF}
+"""Interval-timer signals the annealing thread blocks (they belong to the thread that set them)."""
 
 
 @njit(cache=True, nogil=True)
@@ -234,6 +238,10 @@ class BackgroundAnnealing:
         return self.best()
 
     def _run(self) -> None:
+        # toulbar2 times out by a process-wide CPU timer whose signal sets a thread-local flag:
+        # delivered to this busy thread, it would leave a search in another thread running on
+        # past its limit. The kernel then hands the signal to a thread that does not block it.
+        signal.pthread_sigmask(signal.SIG_BLOCK, TIMER_SIGNALS)
         try:
             self._anneal_until_stopped()
         finally:

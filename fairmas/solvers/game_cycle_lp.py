@@ -95,8 +95,9 @@ class CycleLpOutcome:
     stats : dict
         ``actions`` (columns per player and action), ``lp_bound`` (local
         polytope), ``cycle_bound`` (after the cuts), ``rounds``, ``cuts``,
-        ``cut_seconds`` (time until the cuts stopped) and ``search_nodes``
-        (toulbar2's, 0 when the LP proved the optimum).
+        ``cut_seconds`` (time until the cuts stopped), ``search_nodes``
+        (toulbar2's, 0 when the LP proved the optimum) and, when annealing
+        ran beside the cuts, ``annealing_runs``.
     """
 
     status: Status
@@ -340,9 +341,9 @@ def cycle_lp_social_optimum(
             rounds += 1
             cuts += len(found)
         if annealing is not None:  # before toulbar2, which holds the GIL and counts process CPU
-            found = annealing.stop()
-            best.offer(found.profile)
-            stats["annealing_runs"] = found.runs
+            annealed = annealing.stop()
+            best.offer(annealed.profile)
+            stats["annealing_runs"] = annealed.runs
         bound = min(bound, best.cost)
         stats.setdefault("lp_bound", None)
         stats.update(

@@ -97,7 +97,11 @@ def toulbar2_social_optimum(
     time_limit : float, optional
         Seconds of CPU time, counted over the whole process from the start of
         the search (toulbar2 counts whole seconds; rounded up, at least 1):
-        another busy thread shortens the search in wall time.
+        another busy thread shortens the search in wall time. The timer's
+        signal sets a flag of the thread that receives it, so another busy
+        thread should block SIGVTALRM, SIGALRM and SIGPROF, as
+        :class:`~fairmas.solvers.game_annealing.BackgroundAnnealing` does;
+        otherwise the search may run on past its limit.
     incumbent : ndarray of int, optional
         A profile already known: toulbar2 then searches only for profiles at
         least as good (its cost bounds the search from the start), and returns
