@@ -279,6 +279,40 @@ class PairwiseGame:
             _read_only(backward),
         )
 
+    @cached_property
+    def welfare_by_player(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(start, other, cell, welfare)``: every player's pairs, oriented from the player.
+
+        For k in ``start[i]:start[i + 1]`` (pairs in edge order), ``other[k]`` is
+        the opponent j and the pair's welfare W_ij(a, b) = u_ij(a, b) + u_ji(b, a)
+        is ``welfare[cell[k] + a * |A_j| + b]``.
+
+        >>> game = PairwiseGame.from_tables(
+        ...     {"a": ["x", "y"], "b": ["x"]}, [("a", "b", [[1], [2]]), ("b", "a", [[5, 0]])]
+        ... )
+        >>> [array.tolist() for array in game.welfare_by_player]
+        [[0, 1, 2], [1, 0], [0, 2], [6.0, 2.0, 6.0, 2.0]]
+        """
+        u, v, _, _ = self.edges
+        start = np.zeros(self.n_players + 1, np.int64)
+        np.add.at(start, u + 1, 1)
+        np.add.at(start, v + 1, 1)
+        np.cumsum(start, out=start)
+        fill = start[:-1].copy()
+        other = np.empty(int(start[-1]), np.int64)
+        cell = np.empty(int(start[-1]), np.int64)
+        pieces, at = [], 0
+        for e, (first, second) in enumerate(zip(u.tolist(), v.tolist(), strict=True)):
+            welfare = self.edge_welfare(e)
+            for me, you, oriented in ((first, second, welfare), (second, first, welfare.T)):
+                k = fill[me]
+                fill[me] += 1
+                other[k], cell[k] = you, at
+                pieces.append(np.ascontiguousarray(oriented).ravel())
+                at += oriented.size
+        welfare = np.concatenate(pieces) if pieces else np.zeros(0)
+        return _read_only(start), _read_only(other), _read_only(cell), _read_only(welfare)
+
     def edge_welfare(self, e: int) -> np.ndarray:
         """W_e = u_uv + u_vuᵀ: the welfare of pair e = {u, v} by (a_u, a_v)."""
         u, v, forward, backward = (array[e] for array in self.edges)

@@ -135,29 +135,17 @@ class _Incidence:
 
     @classmethod
     def of(cls, game: PairwiseGame) -> _Incidence:
-        u, v, _, _ = game.edges
-        n = game.n_players
-        start = np.zeros(n + 1, np.int64)
-        np.add.at(start, u + 1, 1)
-        np.add.at(start, v + 1, 1)
-        np.cumsum(start, out=start)
-        fill = start[:-1].copy()
-        other = np.empty(int(start[-1]), np.int64)
-        table = np.empty(int(start[-1]), np.int64)
-        pieces, spreads, at = [], [], 0
-        for e, (first, second) in enumerate(zip(u.tolist(), v.tolist(), strict=True)):
-            welfare = game.edge_welfare(e)
-            spreads.append(float(welfare.max() - welfare.min()))
-            for me, you, oriented in ((first, second, welfare), (second, first, welfare.T)):
-                k = fill[me]
-                fill[me] += 1
-                other[k], table[k] = you, at
-                pieces.append(np.ascontiguousarray(oriented).ravel())
-                at += oriented.size
-        flat = np.concatenate(pieces) if pieces else np.zeros(0)
+        start, other, table, flat = game.welfare_by_player
+        n_actions = game.n_actions.astype(np.int64)
+        # each pair appears twice (once from each side) with the same spread: the median holds
+        spreads = [
+            float(np.ptp(flat[table[k] : table[k] + n_actions[i] * n_actions[other[k]]]))
+            for i in range(game.n_players)
+            for k in range(start[i], start[i + 1])
+        ]
         spread = float(np.median(spreads)) if spreads else 0.0
-        hot = HOT * spread * math.sqrt(2.0 * u.size / max(n, 1))
-        return cls(start, other, table, flat, game.n_actions.astype(np.int64), hot)
+        hot = HOT * spread * math.sqrt(other.size / max(game.n_players, 1))
+        return cls(start, other, table, flat, n_actions, hot)
 
 
 @dataclass(frozen=True)

@@ -41,12 +41,9 @@ def local_welfare_profile(
     >>> local_welfare_profile(game).tolist()
     [0, 0]
     """
-    u, v, _, _ = game.edges
-    welfare = [game.edge_welfare(e) for e in range(u.size)]
-    incident: list[list[tuple[int, int, bool]]] = [[] for _ in range(game.n_players)]
-    for e, (first, second) in enumerate(zip(u.tolist(), v.tolist(), strict=True)):
-        incident[first].append((e, second, True))
-        incident[second].append((e, first, False))
+    first, other, cell, welfare = game.welfare_by_player
+    first, other, cell = first.tolist(), other.tolist(), cell.tolist()
+    m = game.n_actions.tolist()
     profile = (
         np.zeros(game.n_players, dtype=np.int64)
         if start is None
@@ -55,9 +52,10 @@ def local_welfare_profile(
     for _ in range(sweeps):
         changed = False
         for i in range(game.n_players):
-            gain = np.zeros(int(game.n_actions[i]))
-            for e, other, smaller in incident[i]:
-                gain += welfare[e][:, profile[other]] if smaller else welfare[e][profile[other]]
+            gain = np.zeros(m[i])
+            for k in range(first[i], first[i + 1]):
+                j = other[k]  # column a_j of the pair's table, oriented (a_i, a_j)
+                gain += welfare[cell[k] + profile[j] : cell[k] + m[i] * m[j] : m[j]]
             best = int(np.argmax(gain))
             if gain[best] > gain[profile[i]]:
                 profile[i] = best
