@@ -18,7 +18,8 @@ and ``cycle_lp`` (social optimum only), ``search`` (equilibria only),
 textbook *weak* MILP on the same HiGHS: McCormick products
 (z ≤ y_i, z ≤ y_j, z ≥ y_i + y_j − 1) and big-M best responses
 (Σ_j Σ_b (u_ij(a, b) − u_ij(a', b)) y_{j,b} ≥ −M (1 − y_{i,a})). A cell shows
-the time and, when the limit stopped the method, its status and gap. The last
+the time and, when the limit stopped the method, its status and gap (or, with
+no bound, the value it found). The last
 table is the throughput of the compiled Q-learning kernel.
 """
 
@@ -132,11 +133,14 @@ def run_weak(game: PairwiseGame, task: str, limit: float):
 
 
 def cell(run) -> str:
-    elapsed, status, _, gap = run
+    elapsed, status, value, gap = run
     if status == "optimal" or status == "infeasible":
         note = "" if status == "optimal" else " (no pure NE)"
         return f"{elapsed:.3g}{note}"
-    shown = "—" if gap is None else f"gap {gap:.1%}"
+    if gap is not None:
+        shown = f"gap {gap:.1%}"
+    else:  # no bound: show the incumbent, if any
+        shown = "—" if value is None else f"found {value:.6g}, no bound"
     return f"> {elapsed:.3g} ({status}, {shown})"
 
 

@@ -24,7 +24,9 @@ tightest big-M, or with ``best_response=product`` as exact rows on the pair
 products), ``search`` (backtracking over players with best-response
 pruning, :mod:`fairmas.solvers.game_equilibrium_search`: finds every
 equilibrium in one pass; by far the fastest on small dense games, weak on
-large sparse ones, where CP-SAT's learning wins) and ``enumerate``.
+large sparse ones, where CP-SAT's learning wins; on games too large to finish,
+regret annealing on a second core, :mod:`fairmas.solvers.equilibrium_annealing`,
+supplies the equilibria it reports at the time limit) and ``enumerate``.
 
 References
 ----------
@@ -281,9 +283,11 @@ def run_search(problem: GameProblem, options: SolveOptions) -> Outcome:
     game, params = problem.game, problem.params
     budget = Budget(options)
     keep = params.limit if params.all_equilibria else 0
-    found = search_equilibria(game, budget.remaining, keep=keep)
+    found = search_equilibria(game, budget.remaining, keep=keep, threads=options.threads)
     status = Status.OPTIMAL if found.complete else Status.MAX_TIME_LIMIT
     notes: dict[str, Any] = {"search_nodes": found.nodes}
+    if found.annealing_runs:
+        notes.update(annealing_runs=found.annealing_runs, annealed_equilibria=found.annealed)
     statuses = [status]
     optimum = None
     if params.prices:

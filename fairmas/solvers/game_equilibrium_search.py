@@ -21,6 +21,14 @@ every equilibrium is found, each once (every profile is reached by exactly one
 path); a deviation must gain more than :attr:`PairwiseGame.tolerance` to count,
 as in :meth:`PairwiseGame.is_equilibrium`.
 
+Its pruning bites only when few players are left, so the nodes grow about
+30-fold per added player on dense games. With a second thread, once the
+first :data:`NODES_PER_CALL` nodes have not finished the search, regret
+annealing (:class:`~fairmas.solvers.equilibrium_annealing.BackgroundEquilibriumAnnealing`)
+looks for equilibria beside it; when the time limit stops the search, the
+best and worst equilibria reported are the extremes of both (the kernel
+releases the GIL).
+
 This is forward checking (Haralick and Elliott 1980) on the best-response
 constraints of a graphical game (Kearns, Littman and Singh 2001; Gottlob,
 Greco and Scarcello 2005 for the complexity of pure equilibria).
@@ -44,12 +52,14 @@ import numpy as np
 from numba import njit
 
 from fairmas.models.pairwise_game import PairwiseGame
+from fairmas.solvers import equilibrium_annealing
+from fairmas.solvers.equilibrium_annealing import BackgroundEquilibriumAnnealing
 
 NODES_PER_CALL = 1 << 16
 """Search nodes per compiled call; the time limit is checked between calls."""
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _assign(
     j, e, sign, m, owner, rpointer, rorder, start, payoffs, best_gain, gain, room, partners
 ):  # pragma: no cover (compiled)
@@ -67,7 +77,7 @@ def _assign(
                     room[i, c, b] -= sign * best_gain[t, c, b]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _may_respond(i, c, m, gain, room, threshold):  # pragma: no cover (compiled)
     """Whether action c can still be a best response of player i: S + R ≥ −tol against every b."""
     stable = True
@@ -78,7 +88,7 @@ def _may_respond(i, c, m, gain, room, threshold):  # pragma: no cover (compiled)
     return stable
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _search(
     m,
     owner,
@@ -202,16 +212,21 @@ class SearchOutcome:
     Attributes
     ----------
     equilibria : list of ndarray
-        The first ``keep`` equilibria found, best welfare first.
+        Up to ``keep`` equilibria found, best welfare first (the first ones the
+        search found; when it did not finish, with those annealing found).
     best, worst : ndarray or None
         The equilibria of largest and smallest welfare among all found.
     count : int
-        Equilibria found in all, also beyond ``keep``.
+        Equilibria the search found in all, also beyond ``keep``.
     complete : bool
         The search space was exhausted (``count`` is then the number of pure
         equilibria), False when the time limit stopped it.
     nodes : int
         Search nodes evaluated.
+    annealing_runs : int
+        Regret-annealing runs beside the search (0 when none ran).
+    annealed : int
+        Distinct equilibria annealing found.
     """
 
     equilibria: list[np.ndarray] = field(default_factory=list)
@@ -220,10 +235,15 @@ class SearchOutcome:
     count: int = 0
     complete: bool = True
     nodes: int = 0
+    annealing_runs: int = 0
+    annealed: int = 0
 
 
 def search_equilibria(
-    game: PairwiseGame, time_limit: float | None = None, keep: int = 100
+    game: PairwiseGame,
+    time_limit: float | None = None,
+    keep: int = 100,
+    threads: int | None = None,
 ) -> SearchOutcome:
     """Every pure Nash equilibrium of ``game`` by backtracking with best-response pruning.
 
@@ -235,6 +255,11 @@ def search_equilibria(
     keep : int
         Most equilibria listed (all are counted, and the best and worst are
         tracked over all of them).
+    threads : int, optional
+        With 2 or more (the default), regret annealing runs on a second core
+        once the search has not finished within its first
+        :data:`NODES_PER_CALL` nodes; with 1 it does not run. It changes the
+        outcome only when the time limit stops the search.
 
     Returns
     -------
@@ -286,18 +311,23 @@ def search_equilibria(
         m, owner, opponent, rpointer, rorder,
         np.ascontiguousarray(start), np.ascontiguousarray(payoffs),
     )  # fmt: skip
-    while True:
-        _search(
-            *arrays, best_gain, threshold, action, gain, room, partners,
-            stack_player, stack_actions, stack_count, stack_next,
-            state, found, n_found, extremes, extreme_profiles, NODES_PER_CALL,
-        )  # fmt: skip
-        if state[1] == 2 or (deadline is not None and time.perf_counter() > deadline):
-            break
+    annealing = None
+    try:
+        while True:
+            _search(
+                *arrays, best_gain, threshold, action, gain, room, partners,
+                stack_player, stack_actions, stack_count, stack_next,
+                state, found, n_found, extremes, extreme_profiles, NODES_PER_CALL,
+            )  # fmt: skip
+            if state[1] == 2 or (deadline is not None and time.perf_counter() > deadline):
+                break
+            if annealing is None and (threads is None or threads >= 2):
+                annealing = BackgroundEquilibriumAnnealing(game).__enter__()
+    finally:
+        annealed = annealing.stop() if annealing is not None else None
     listed = [found[k].copy() for k in range(min(int(n_found[0]), keep))]
-    listed.sort(key=lambda p: -game.welfare(p))
     has_any = n_found[0] > 0
-    return SearchOutcome(
+    outcome = SearchOutcome(
         equilibria=listed,
         best=extreme_profiles[0].copy() if has_any else None,
         worst=extreme_profiles[1].copy() if has_any else None,
@@ -305,6 +335,26 @@ def search_equilibria(
         complete=bool(state[1] == 2),
         nodes=int(state[2]),
     )
+    if annealed is not None:
+        outcome.annealing_runs, outcome.annealed = annealed.runs, len(annealed.equilibria)
+        if not outcome.complete:
+            _merge(game, outcome, annealed.equilibria, keep)
+    outcome.equilibria.sort(key=lambda p: -game.welfare(p))
+    return outcome
+
+
+def _merge(game: PairwiseGame, outcome: SearchOutcome, more: list[np.ndarray], keep: int) -> None:
+    """Add equilibria found elsewhere: new extremes, and to the listing while there is room."""
+    known = {p.tobytes() for p in outcome.equilibria}
+    for profile in more:
+        if len(outcome.equilibria) < keep and profile.tobytes() not in known:
+            outcome.equilibria.append(profile)
+            known.add(profile.tobytes())
+        welfare = game.welfare(profile)
+        if outcome.best is None or welfare > game.welfare(outcome.best):
+            outcome.best = profile
+        if outcome.worst is None or welfare < game.welfare(outcome.worst):
+            outcome.worst = profile
 
 
 @functools.cache
@@ -312,3 +362,4 @@ def compile_kernels() -> None:
     """Compile (or load from numba's cache) the search kernel once per process."""
     game = PairwiseGame.from_tables({"a": ["x", "y"], "b": ["x"]}, [("a", "b", [[1.0], [0.0]])])
     search_equilibria(game)
+    equilibrium_annealing.compile_kernels()
