@@ -47,7 +47,12 @@ from fairmas.registry import (
     register_objective,
 )
 from fairmas.result import Status
-from fairmas.solvers import cycle_separation, game_annealing, game_enumeration
+from fairmas.solvers import (
+    cycle_separation,
+    game_annealing,
+    game_enumeration,
+    toulbar2_watchdog,
+)
 from fairmas.solvers.game_cpsat import cpsat_profile
 from fairmas.solvers.game_cycle_lp import cycle_lp_social_optimum
 from fairmas.solvers.game_toulbar2 import toulbar2_social_optimum
@@ -103,6 +108,7 @@ def build_model(problem: GameProblem, options: SolveOptions) -> object:
     "toulbar2",
     exact=True,
     summary="toulbar2 branch and bound on the game as a cost function network (MRF MAP)",
+    warm_up=toulbar2_watchdog.compile_kernels,
 )
 def run_toulbar2(problem: GameProblem, options: SolveOptions) -> Outcome:
     """One cost function per interacting pair: max W_e − W_e(a, b)."""
@@ -116,9 +122,10 @@ def run_toulbar2(problem: GameProblem, options: SolveOptions) -> Outcome:
 
 
 def _compile_cycle_lp() -> None:
-    """The compiled kernels of cycle_lp: cycle separation and annealing."""
+    """The compiled kernels of cycle_lp: cycle separation, annealing, toulbar2's watchdog."""
     cycle_separation.compile_kernels()
     game_annealing.compile_kernels()
+    toulbar2_watchdog.compile_kernels()
 
 
 @method(

@@ -40,6 +40,7 @@ from pytoulbar2 import pytb2
 from fairmas.models.pairwise_game import PairwiseGame
 from fairmas.result import Status
 from fairmas.solvers.game_cpsat import Scaling, integer_scale
+from fairmas.solvers.toulbar2_watchdog import TimeLimitWatchdog
 
 CPU_MARGIN = 0.1
 """Seconds of CPU below the limit a search must stay under to count as exhausted."""
@@ -97,11 +98,12 @@ def toulbar2_social_optimum(
     time_limit : float, optional
         Seconds of CPU time, counted over the whole process from the start of
         the search (toulbar2 counts whole seconds; rounded up, at least 1):
-        another busy thread shortens the search in wall time. The timer's
-        signal sets a flag of the thread that receives it, so another busy
-        thread should block SIGVTALRM, SIGALRM and SIGPROF, as
-        :class:`~fairmas.solvers.game_annealing.BackgroundAnnealing` does;
-        otherwise the search may run on past its limit.
+        another busy thread shortens the search in wall time. The limit also
+        holds in wall time, plus :data:`~fairmas.solvers.toulbar2_watchdog.GRACE`:
+        toulbar2's timer signal sets a flag of the thread that receives it, and
+        when another busy thread takes it, a
+        :class:`~fairmas.solvers.toulbar2_watchdog.TimeLimitWatchdog` stops the
+        search instead.
     incumbent : ndarray of int, optional
         A profile already known: toulbar2 then searches only for profiles at
         least as good (its cost bounds the search from the start), and returns
@@ -154,12 +156,19 @@ def toulbar2_social_optimum(
         network.AddFunction([int(u[e]), int(v[e])], (int(welfare.max()) - welfare).ravel().tolist())
     seconds = 0 if time_limit is None else max(1, math.ceil(time_limit))
     started = time.process_time()
-    found = network.Solve(timeLimit=seconds)
-    # toulbar2 stops when the search space is exhausted or when the process has used
+    if seconds:
+        with TimeLimitWatchdog(seconds) as watchdog:
+            found = network.Solve(timeLimit=seconds)
+    else:
+        found = network.Solve()
+    # toulbar2 stops when the search space is exhausted, when the process has used
     # ``seconds`` of CPU time since the search began (the CPU of every thread counts; wall
     # time does not: under load a timed-out search can return before ``seconds`` of wall
-    # time). Only a search that used clearly less CPU than that can have been exhausted.
-    finished = seconds == 0 or time.process_time() - started < seconds - CPU_MARGIN
+    # time), or when the watchdog interrupted it. Only a search that used clearly less CPU
+    # than that, and that the watchdog left alone, can have been exhausted.
+    finished = seconds == 0 or (
+        not watchdog.fired and time.process_time() - started < seconds - CPU_MARGIN
+    )
     nodes = int(network.GetNbNodes())
     dual = network.GetDDualBound()
     bound = (best_total - float(dual)) / scaling.factor if dual is not None else None

@@ -24,8 +24,10 @@ class SolveOptions:
     mip_gap : float
         Relative optimality gap for MILP solves.
     threads : int or None
-        Threads HiGHS may use (None: HiGHS' default). HiGHS fixes its thread
-        pool at its first solve in a process.
+        Threads HiGHS may use (None: HiGHS' default), CP-SAT's workers; with
+        1, the game methods ``cycle_lp`` and ``search`` run no annealing on a
+        second core. HiGHS fixes its thread pool at its first solve in a
+        process.
     verbose : bool
         Show the solver's log.
 

@@ -1,0 +1,108 @@
+"""The wall-clock watchdog behind toulbar2's time limit: it signals the searching thread only
+after the limit, never while the signal would end the process, and a busy thread that takes
+toulbar2's own timer signal no longer keeps a search running past its limit."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from fairmas.solvers.toulbar2_watchdog import GRACE, SUPPORTED, TimeLimitWatchdog
+
+pytestmark = pytest.mark.skipif(not SUPPORTED, reason="POSIX signals only")
+
+
+def test_the_watchdog_signals_the_entering_thread_only_after_the_limit() -> None:
+    received: list[float] = []
+    previous = signal.signal(signal.SIGVTALRM, lambda *_: received.append(time.monotonic()))
+    try:
+        with TimeLimitWatchdog(0.3) as watchdog:
+            entered = time.monotonic()
+            while len(received) < 2 and time.monotonic() - entered < 10:
+                pass
+    finally:
+        signal.signal(signal.SIGVTALRM, previous)
+    assert watchdog.fired
+    assert len(received) >= 2  # it repeats until the block is left
+    assert received[0] - entered >= 0.3 + GRACE - 0.05
+
+
+def test_the_watchdog_leaves_an_ignored_signal_alone() -> None:
+    previous = signal.signal(signal.SIGVTALRM, signal.SIG_IGN)
+    try:
+        with TimeLimitWatchdog(0.0) as watchdog:
+            time.sleep(GRACE + 0.3)
+    finally:
+        signal.signal(signal.SIGVTALRM, previous)
+    assert not watchdog.fired
+
+
+def run_script(source: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(source)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_watchdog_never_sends_a_signal_that_would_end_the_process() -> None:
+    # SIGVTALRM's default action terminates the process: in a fresh process (no toulbar2 search
+    # has installed its handler yet) the watchdog must send nothing
+    done = run_script(
+        """
+        import time
+        from fairmas.solvers.toulbar2_watchdog import GRACE, TimeLimitWatchdog
+        with TimeLimitWatchdog(0.0) as watchdog:
+            time.sleep(GRACE + 0.5)
+        print("fired", watchdog.fired)
+        """
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["fired", "False"]
+
+
+def test_a_busy_thread_that_takes_the_timer_signal_does_not_keep_toulbar2_running() -> None:
+    # a compiled busy loop on another thread, not blocking the timer signals: toulbar2's CPU timer
+    # often fires in it, and the search (which cannot finish this game) used to run on for good;
+    # three searches of a 1 s limit must each end within a few seconds of wall time
+    done = run_script(
+        """
+        import threading, time
+        import numpy as np
+        from numba import njit
+        from fairmas.models.pairwise_game import PairwiseGame
+        from fairmas.solvers.game_toulbar2 import toulbar2_social_optimum
+
+        @njit(nogil=True)
+        def spin(stop):
+            count = 0
+            while stop[0] == 0:
+                count += 1
+            return count
+
+        stop = np.zeros(1, np.int64)
+        spin(np.ones(1, np.int64))
+        busy = threading.Thread(target=spin, args=(stop,), daemon=True)
+        busy.start()
+        game = PairwiseGame.random(1000, 3, degree=4, seed=0)
+        for _ in range(3):
+            started = time.monotonic()
+            found = toulbar2_social_optimum(game, time_limit=1)
+            print("run", found.status, round(time.monotonic() - started, 2))
+        stop[0] = 1
+        """
+    )
+    assert done.returncode == 0, done.stderr
+    # (toulbar2's handler prints a notice in the busy thread when the timer lands there)
+    lines = [line.split()[1:] for line in done.stdout.splitlines() if line.startswith("run ")]
+    assert len(lines) == 3
+    for status, seconds in lines:
+        assert status == "max_time_limit"
+        assert float(seconds) < 1 + GRACE + 3
