@@ -21,7 +21,7 @@ no others, and serves the exact search
 (:func:`~fairmas.solvers.game_equilibrium_search.search_equilibria`) as an
 anytime source of equilibria on games too large to search to the end (on
 the dense 30 players × 5 actions benchmark it finds an equilibrium within
-seconds to a minute, where the search finds none in an hour).
+seconds, where the search alone finds none in a minute).
 
 The compiled kernel releases the GIL and polls a stop flag once per sweep,
 so :class:`BackgroundEquilibriumAnnealing` runs it on a second core.
@@ -38,7 +38,6 @@ the regret plays its part for games without one).
 from __future__ import annotations
 
 import math
-import signal
 import threading
 import time
 from dataclasses import dataclass, field
@@ -47,6 +46,7 @@ import numpy as np
 from numba import njit
 
 from fairmas.models.pairwise_game import PairwiseGame
+from fairmas.solvers.toulbar2_watchdog import block_timer_signals
 
 SWEEPS = 3000
 """Sweeps of one annealing run (n proposed moves each)."""
@@ -59,9 +59,6 @@ COOLING = 1000.0
 
 RECORDS = 64
 """Most zero-regret profiles one run records (repeats included; then it only anneals)."""
-
-TIMER_SIGNALS = {signal.SIGALRM, signal.SIGVTALRM, signal.SIGPROF}
-"""Interval-timer signals the annealing thread blocks (see ``game_annealing``)."""
 
 
 @njit(cache=True, nogil=True)
@@ -282,7 +279,7 @@ class BackgroundEquilibriumAnnealing:
         return self.found()
 
     def _run(self) -> None:
-        signal.pthread_sigmask(signal.SIG_BLOCK, TIMER_SIGNALS)  # toulbar2's timer: see module
+        block_timer_signals()  # toulbar2's time-out signal must reach its own thread
         try:
             self._anneal_until_stopped()
         finally:

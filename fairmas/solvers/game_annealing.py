@@ -34,7 +34,6 @@ Bayesian restoration of images", IEEE TPAMI 6 (1984) 721–741.
 from __future__ import annotations
 
 import math
-import signal
 import threading
 import time
 from dataclasses import dataclass
@@ -44,6 +43,7 @@ from numba import njit
 
 from fairmas.models.pairwise_game import PairwiseGame
 from fairmas.solvers.game_local_search import local_welfare_profile
+from fairmas.solvers.toulbar2_watchdog import block_timer_signals
 
 FIRST_SWEEPS = 1000
 """Sweeps of the first run; each restart doubles them."""
@@ -56,9 +56,6 @@ HOT = 0.2
 
 COOLING = 20.0
 """T_cold = T_hot / COOLING."""
-
-TIMER_SIGNALS = {signal.SIGALRM, signal.SIGVTALRM, signal.SIGPROF}
-"""Interval-timer signals the annealing thread blocks (they belong to the thread that set them)."""
 
 
 @njit(cache=True, nogil=True)
@@ -229,7 +226,7 @@ class BackgroundAnnealing:
         # toulbar2 times out by a process-wide CPU timer whose signal sets a thread-local flag:
         # delivered to this busy thread, it would leave a search in another thread running on
         # past its limit. The kernel then hands the signal to a thread that does not block it.
-        signal.pthread_sigmask(signal.SIG_BLOCK, TIMER_SIGNALS)
+        block_timer_signals()
         try:
             self._anneal_until_stopped()
         finally:

@@ -40,6 +40,11 @@ PERIOD_US = 50_000
 SUPPORTED = hasattr(signal, "pthread_kill") and hasattr(signal, "SIGVTALRM")
 """POSIX systems only; elsewhere the watchdog does nothing."""
 
+TIMER_SIGNALS = {
+    getattr(signal, name) for name in ("SIGALRM", "SIGVTALRM", "SIGPROF") if hasattr(signal, name)
+}
+"""Interval-timer signals: toulbar2's time-out is SIGVTALRM."""
+
 _usleep = types.ExternalFunction("usleep", types.int32(types.uint32))
 _clock_gettime = types.ExternalFunction("clock_gettime", types.int32(types.int32, types.voidptr))
 _sigaction = types.ExternalFunction(
@@ -56,10 +61,12 @@ def _watch(target, signum, deadline, period, clock_id, stop, sent):  # pragma: n
     """Until ``stop[0]`` is set: after ``deadline`` (monotonic seconds), signal ``target``.
 
     The signal is sent only while its handler is neither SIG_DFL (0) nor
-    SIG_IGN (1); ``sent[0]`` counts the signals sent.
+    SIG_IGN (1); ``sent[0]`` counts the signals sent. ``stop[1]`` becomes 1
+    once the loop runs, without the GIL.
     """
     clock = np.zeros(2, np.int64)  # struct timespec
     action = np.zeros(32, np.uint64)  # struct sigaction; the handler comes first
+    stop[1] = 1
     while stop[0] == 0:
         _clock_gettime(clock_id, clock.ctypes.data)
         if clock[0] + clock[1] * 1e-9 >= deadline:
@@ -99,7 +106,7 @@ class TimeLimitWatchdog:
     def __init__(self, seconds: float, signum: int | None = None) -> None:
         self.seconds = float(seconds)
         self.signum = int(signal.SIGVTALRM if signum is None else signum) if SUPPORTED else 0
-        self._stop = np.zeros(1, np.int64)
+        self._stop = np.zeros(2, np.int64)  # [stop asked, loop running]
         self._sent = np.zeros(1, np.int64)
         self._thread: threading.Thread | None = None
 
@@ -117,6 +124,10 @@ class TimeLimitWatchdog:
             target=self._run, args=(target, deadline), name="fairmas-toulbar2-watchdog", daemon=True
         )
         self._thread.start()
+        # pytoulbar2 holds the GIL for the whole search: the loop must already be running
+        # without it, or the thread would wait for the GIL until the search ends
+        while self._stop[1] == 0 and self._thread.is_alive():
+            time.sleep(1e-4)
         return self
 
     def __exit__(self, *_: object) -> None:
@@ -125,12 +136,21 @@ class TimeLimitWatchdog:
             self._thread.join()
 
     def _run(self, target: int, deadline: float) -> None:
-        # the CPU timer's own signal must not land here either
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM, signal.SIGVTALRM, signal.SIGPROF})
+        block_timer_signals()  # the CPU timer's own signal must not land here either
         _watch(target, self.signum, deadline, PERIOD_US, _CLOCK_ID, self._stop, self._sent)
+
+
+def block_timer_signals() -> None:
+    """Keep the interval-timer signals away from the calling thread (POSIX; else nothing).
+
+    Busy background threads call this first: toulbar2's time-out signal sets a
+    flag of the thread that receives it, so it must reach the searching thread.
+    """
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, TIMER_SIGNALS)
 
 
 def compile_kernels() -> None:
     """Compile (or load from numba's cache) the watchdog loop."""
     if SUPPORTED:
-        _watch(0, 0, 0.0, 1, _CLOCK_ID, np.ones(1, np.int64), np.zeros(1, np.int64))
+        _watch(0, 0, 0.0, 1, _CLOCK_ID, np.array([1, 0], np.int64), np.zeros(1, np.int64))
