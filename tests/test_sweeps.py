@@ -263,7 +263,16 @@ def test_a_sweep_stopped_mid_run_loses_nothing_and_resumes(
             assert time.monotonic() < deadline
             time.sleep(0.02)
         process.send_signal(sig)
-        _, stderr = process.communicate(timeout=60)
+        try:
+            _, stderr = process.communicate(timeout=60)
+        except subprocess.TimeoutExpired:  # say which processes still hold the pipes, and where
+            alive = subprocess.run(
+                ["ps", "-o", "pid,ppid,stat,wchan:20,etime,args", "-s", str(process.pid)],
+                capture_output=True,
+                text=True,
+                check=False,
+            ).stdout
+            pytest.fail(f"the stopped sweep's processes did not end within 60 s:\n{alive}")
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)  # the group this test started
