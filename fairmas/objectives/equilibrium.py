@@ -275,7 +275,8 @@ def run_milp(problem: GameProblem, options: SolveOptions) -> Outcome:
     EQUILIBRIUM,
     "search",
     exact=True,
-    summary="compiled backtracking with best-response pruning: every equilibrium (small dense)",
+    summary="compiled backtracking with best-response pruning (every equilibrium; small dense),"
+    " regret annealing beside it when it cannot finish",
     warm_up=game_equilibrium_search.compile_kernels,
 )
 def run_search(problem: GameProblem, options: SolveOptions) -> Outcome:
