@@ -38,7 +38,6 @@ the regret plays its part for games without one).
 from __future__ import annotations
 
 import math
-import threading
 import time
 from dataclasses import dataclass, field
 
@@ -46,7 +45,7 @@ import numpy as np
 from numba import njit
 
 from fairmas.models.pairwise_game import PairwiseGame
-from fairmas.solvers.toulbar2_watchdog import block_timer_signals
+from fairmas.solvers.background_runs import BackgroundRuns
 
 SWEEPS = 3000
 """Sweeps of one annealing run (n proposed moves each)."""
@@ -215,7 +214,7 @@ class EquilibriumAnnealingOutcome:
         return self.equilibria[-1] if self.equilibria else None
 
 
-class BackgroundEquilibriumAnnealing:
+class BackgroundEquilibriumAnnealing(BackgroundRuns):
     """Regret-annealing runs in a background thread; read the equilibria found at any time.
 
     Parameters
@@ -247,23 +246,10 @@ class BackgroundEquilibriumAnnealing:
     def __init__(self, game: PairwiseGame, seed: int = 0) -> None:
         self.game = game
         self.tables = _Tables.of(game)
+        super().__init__("fairmas-equilibrium-annealing")
         self._seed = seed
-        self._stop = np.zeros(1, np.int64)
-        self._lock = threading.Lock()
         self._seen: dict[bytes, tuple[float, np.ndarray]] = {}
         self._runs = 0
-        self.first_run = threading.Event()
-        """Set once the first run has ended."""
-        self._thread = threading.Thread(
-            target=self._run, name="fairmas-equilibrium-annealing", daemon=True
-        )
-
-    def __enter__(self) -> BackgroundEquilibriumAnnealing:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
 
     def found(self) -> EquilibriumAnnealingOutcome:
         """The distinct equilibria found so far, best welfare first."""
@@ -273,19 +259,10 @@ class BackgroundEquilibriumAnnealing:
 
     def stop(self) -> EquilibriumAnnealingOutcome:
         """Stop within one sweep, wait for the thread, and return what was found."""
-        self._stop[0] = 1
-        if self._thread.is_alive():
-            self._thread.join()
+        super().stop()
         return self.found()
 
-    def _run(self) -> None:
-        block_timer_signals()  # toulbar2's time-out signal must reach its own thread
-        try:
-            self._anneal_until_stopped()
-        finally:
-            self.first_run.set()
-
-    def _anneal_until_stopped(self) -> None:
+    def _run_until_stopped(self) -> None:
         tables, game = self.tables, self.game
         records = np.zeros((RECORDS, game.n_players), np.int64)
         hot = tables.hot if tables.hot > 0.0 else 1.0  # constant tables: every profile is stable

@@ -34,7 +34,6 @@ Bayesian restoration of images", IEEE TPAMI 6 (1984) 721–741.
 from __future__ import annotations
 
 import math
-import threading
 import time
 from dataclasses import dataclass
 
@@ -42,8 +41,8 @@ import numpy as np
 from numba import njit
 
 from fairmas.models.pairwise_game import PairwiseGame
+from fairmas.solvers.background_runs import BackgroundRuns
 from fairmas.solvers.game_local_search import local_welfare_profile
-from fairmas.solvers.toulbar2_watchdog import block_timer_signals
 
 FIRST_SWEEPS = 1000
 """Sweeps of the first run; each restart doubles them."""
@@ -167,7 +166,7 @@ class AnnealingOutcome:
     sweeps: int
 
 
-class BackgroundAnnealing:
+class BackgroundAnnealing(BackgroundRuns):
     """Annealing restarts in a background thread; read the best profile at any time.
 
     Parameters
@@ -195,20 +194,9 @@ class BackgroundAnnealing:
         profile = local_welfare_profile(
             game, start=np.zeros(game.n_players, np.int64) if start is None else start
         )
+        super().__init__("fairmas-annealing")
         self._best = AnnealingOutcome(profile, game.welfare(profile), 0, 0)
         self._seed = seed
-        self._stop = np.zeros(1, np.int64)
-        self._lock = threading.Lock()
-        self.first_run = threading.Event()
-        """Set once the first run has ended (or at once when there is nothing to anneal)."""
-        self._thread = threading.Thread(target=self._run, name="fairmas-annealing", daemon=True)
-
-    def __enter__(self) -> BackgroundAnnealing:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
 
     def best(self) -> AnnealingOutcome:
         """The best profile found so far."""
@@ -217,22 +205,10 @@ class BackgroundAnnealing:
 
     def stop(self) -> AnnealingOutcome:
         """Stop within one sweep, wait for the thread, and return the best profile."""
-        self._stop[0] = 1
-        if self._thread.is_alive():
-            self._thread.join()
+        super().stop()
         return self.best()
 
-    def _run(self) -> None:
-        # toulbar2 times out by a process-wide CPU timer whose signal sets a thread-local flag:
-        # delivered to this busy thread, it would leave a search in another thread running on
-        # past its limit. The kernel then hands the signal to a thread that does not block it.
-        block_timer_signals()
-        try:
-            self._anneal_until_stopped()
-        finally:
-            self.first_run.set()
-
-    def _anneal_until_stopped(self) -> None:
+    def _run_until_stopped(self) -> None:
         incidence, sweeps, runs = self.incidence, FIRST_SWEEPS, 0
         if incidence.hot <= 0.0:  # every pair table is constant: every profile is optimal
             return
