@@ -14,11 +14,21 @@ thread, not this busy one (:mod:`fairmas.solvers.toulbar2_watchdog`).
 from __future__ import annotations
 
 import threading
+import time
 from typing import Self
 
 import numpy as np
 
 from fairmas.solvers.toulbar2_watchdog import block_timer_signals
+
+
+def uses_second_core(threads: int | None) -> bool:
+    """Whether a method given ``threads`` (None: the default) may run annealing beside its search.
+
+    >>> uses_second_core(None), uses_second_core(2), uses_second_core(1)
+    (True, True, False)
+    """
+    return threads is None or threads >= 2
 
 
 class BackgroundRuns:
@@ -63,6 +73,16 @@ class BackgroundRuns:
         if self._thread.is_alive():
             self._thread.join()
         return None
+
+    def run_for(self, seconds: float) -> object:
+        """Run for ``seconds`` of wall time, and at least until the first run ends; then stop.
+
+        Returns what :meth:`stop` returns.
+        """
+        with self:
+            time.sleep(max(0.0, float(seconds)))
+            self.first_run.wait()
+        return self.stop()
 
     def _run(self) -> None:
         block_timer_signals()

@@ -38,7 +38,6 @@ the regret plays its part for games without one).
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -312,10 +311,7 @@ def anneal_equilibria(
     >>> [p.tolist() for p in anneal_equilibria(game, 0.05).equilibria]
     [[1, 1]]
     """
-    with BackgroundEquilibriumAnnealing(game, seed) as annealing:
-        time.sleep(max(0.0, float(seconds)))
-        annealing.first_run.wait()
-    return annealing.stop()
+    return BackgroundEquilibriumAnnealing(game, seed).run_for(seconds)
 
 
 def compile_kernels() -> None:

@@ -34,7 +34,6 @@ Bayesian restoration of images", IEEE TPAMI 6 (1984) 721–741.
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -180,6 +179,7 @@ class BackgroundAnnealing(BackgroundRuns):
 
     Examples
     --------
+    >>> import time
     >>> game = PairwiseGame.random(60, 3, degree=4, seed=1)
     >>> with BackgroundAnnealing(game) as annealing:
     ...     time.sleep(0.2)
@@ -276,10 +276,7 @@ def anneal_welfare(
     >>> anneal_welfare(game, 0.2).welfare
     80.0
     """
-    with BackgroundAnnealing(game, start, seed) as annealing:
-        time.sleep(max(0.0, float(seconds)))
-        annealing.first_run.wait()
-    return annealing.stop()
+    return BackgroundAnnealing(game, start, seed).run_for(seconds)
 
 
 def compile_kernels() -> None:

@@ -64,6 +64,7 @@ import scipy.sparse as sp
 
 from fairmas.models.pairwise_game import PairwiseGame
 from fairmas.result import Status
+from fairmas.solvers.background_runs import uses_second_core
 from fairmas.solvers.cycle_separation import CycleSeparator
 from fairmas.solvers.game_annealing import BackgroundAnnealing
 from fairmas.solvers.game_cpsat import Scaling, integer_scale
@@ -292,7 +293,7 @@ def cycle_lp_social_optimum(
     payoffs, _ = game.flat
     scaling = integer_scale(payoffs)
     unit = 1.0 if scaling.exact else 0.0
-    parallel = threads is None or threads >= 2
+    parallel = uses_second_core(threads)
     polytope, best_total = _local_polytope(game, scaling.factor)
 
     def welfare_of(cost: float) -> float:

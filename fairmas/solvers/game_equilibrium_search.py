@@ -53,6 +53,7 @@ from numba import njit
 
 from fairmas.models.pairwise_game import PairwiseGame
 from fairmas.solvers import equilibrium_annealing
+from fairmas.solvers.background_runs import uses_second_core
 from fairmas.solvers.equilibrium_annealing import BackgroundEquilibriumAnnealing
 
 NODES_PER_CALL = 1 << 16
@@ -321,7 +322,7 @@ def search_equilibria(
             )  # fmt: skip
             if state[1] == 2 or (deadline is not None and time.perf_counter() > deadline):
                 break
-            if annealing is None and (threads is None or threads >= 2):
+            if annealing is None and uses_second_core(threads):
                 annealing = BackgroundEquilibriumAnnealing(game).__enter__()
     finally:
         annealed = annealing.stop() if annealing is not None else None

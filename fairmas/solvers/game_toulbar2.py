@@ -156,11 +156,8 @@ def toulbar2_social_optimum(
         network.AddFunction([int(u[e]), int(v[e])], (int(welfare.max()) - welfare).ravel().tolist())
     seconds = 0 if time_limit is None else max(1, math.ceil(time_limit))
     started = time.process_time()
-    if seconds:
-        with TimeLimitWatchdog(seconds) as watchdog:
-            found = network.Solve(timeLimit=seconds)
-    else:
-        found = network.Solve()
+    with TimeLimitWatchdog(seconds or None) as watchdog:
+        found = network.Solve(timeLimit=seconds)
     # toulbar2 stops when the search space is exhausted, when the process has used
     # ``seconds`` of CPU time since the search began (the CPU of every thread counts; wall
     # time does not: under load a timed-out search can return before ``seconds`` of wall

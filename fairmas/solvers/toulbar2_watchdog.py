@@ -83,8 +83,9 @@ class TimeLimitWatchdog:
 
     Parameters
     ----------
-    seconds : float
-        The search's time limit, in seconds of wall time from entering the block.
+    seconds : float or None
+        The search's time limit, in seconds of wall time from entering the
+        block; None: no limit, the watchdog does nothing.
     signum : int
         The signal to send (default SIGVTALRM, toulbar2's).
 
@@ -103,8 +104,8 @@ class TimeLimitWatchdog:
     (True, True)
     """
 
-    def __init__(self, seconds: float, signum: int | None = None) -> None:
-        self.seconds = float(seconds)
+    def __init__(self, seconds: float | None, signum: int | None = None) -> None:
+        self.seconds = None if seconds is None else float(seconds)
         self.signum = int(signal.SIGVTALRM if signum is None else signum) if SUPPORTED else 0
         self._stop = np.zeros(2, np.int64)  # [stop asked, loop running]
         self._sent = np.zeros(1, np.int64)
@@ -116,7 +117,7 @@ class TimeLimitWatchdog:
         return bool(self._sent[0] > 0)
 
     def __enter__(self) -> TimeLimitWatchdog:
-        if not SUPPORTED:
+        if not SUPPORTED or self.seconds is None:
             return self
         target = threading.get_ident()
         deadline = time.monotonic() + self.seconds + GRACE
