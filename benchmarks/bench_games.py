@@ -12,10 +12,10 @@ dense games (every pair interacts) of 10 players × 4 actions, 15 × 5 and 30 ×
 
 Every method runs in this process on the same game with the same time limit
 (``--time-limit``, default 60 s, the goal): fairmas ``milp`` (local-marginal
-linearization, best responses without big-M, HiGHS), ``cpsat``, ``toulbar2``
-and ``cycle_lp`` (social optimum only), ``search`` (equilibria only),
-``enumerate`` where the game has at most 10^7 profiles, and as the peer a
-textbook *weak* MILP on the same HiGHS: McCormick products
+linearization, best responses without big-M, HiGHS), ``cpsat``, ``toulbar2``,
+``cycle_lp`` and ``dnn`` (social optimum only; ``dnn`` up to 1000 actions),
+``search`` (equilibria only), ``enumerate`` where the game has at most 10^7
+profiles, and as the peer a textbook *weak* MILP on the same HiGHS: McCormick products
 (z ≤ y_i, z ≤ y_j, z ≥ y_i + y_j − 1) and big-M best responses
 (Σ_j Σ_b (u_ij(a, b) − u_ij(a', b)) y_{j,b} ≥ −M (1 − y_{i,a})). A cell shows
 the time and, when the limit stopped the method, its status and gap (or, with
@@ -39,6 +39,7 @@ from common import machine, table, versions
 import fairmas
 from fairmas.models.pairwise_game import PairwiseGame, format_count
 from fairmas.registry import values_agree
+from fairmas.solvers.game_dnn import ACTION_LIMIT as DNN_ACTION_LIMIT
 from fairmas.solvers.game_enumeration import ENUMERATION_LIMIT
 from fairmas.solvers.highs import solve_model
 from fairmas.solvers.options import SolveOptions
@@ -156,6 +157,8 @@ def task_table(names: list[str], task: str, limit: float) -> str:
         if task == "optimum":
             runs["toulbar2"] = run_fairmas(game, task, "toulbar2", limit)
             runs["cycle_lp"] = run_fairmas(game, task, "cycle_lp", limit)
+            if game.total_actions <= DNN_ACTION_LIMIT:
+                runs["dnn"] = run_fairmas(game, task, "dnn", limit)
         else:
             runs["search"] = run_fairmas(game, task, "search", limit)
         if game.n_profiles <= ENUMERATION_LIMIT:
@@ -180,6 +183,7 @@ def task_table(names: list[str], task: str, limit: float) -> str:
                 cell(runs["cpsat"]),
                 cell(runs["toulbar2"]) if "toulbar2" in runs else "—",
                 cell(runs["cycle_lp"]) if "cycle_lp" in runs else "—",
+                cell(runs["dnn"]) if "dnn" in runs else "—",
                 cell(runs["search"]) if "search" in runs else "—",
                 cell(runs["enumerate"]) if "enumerate" in runs else "—",
                 cell(runs["weak MILP"]),
@@ -197,6 +201,7 @@ def task_table(names: list[str], task: str, limit: float) -> str:
             "cpsat (s)",
             "toulbar2 (s)",
             "cycle_lp (s)",
+            "dnn (s)",
             "search (s)",
             "enumerate (s)",
             "weak MILP peer (s)",

@@ -335,7 +335,7 @@ def test_time_limit_on_a_hard_game_is_a_status_not_a_failure(
     if result.value is None:
         assert result.details["pure_equilibrium_exists"] is None
         assert "found" in result.details["reason"]
-    for solver in (method, "toulbar2", "cycle_lp"):
+    for solver in (method, "toulbar2", "cycle_lp", "dnn"):
         optimum = fairmas.solve(game, "social_optimum", solver, time_limit=0.5)
         assert optimum.status == "max_time_limit", solver
         assert optimum.value is not None

@@ -10,6 +10,11 @@ Methods, in order of preference:
 ``toulbar2``
     The game as a weighted CSP (cost function network) solved by toulbar2's
     hybrid best-first branch and bound (:mod:`fairmas.solvers.game_toulbar2`).
+``dnn``
+    Best-first branch and bound on doubly nonnegative (semidefinite and
+    nonnegative) bounds computed by ADMM (:mod:`fairmas.solvers.game_dnn`).
+    Best on dense games (every pair interacts), where the LP bounds of the
+    other methods are weak; at most 1000 actions in total.
 ``cycle_lp``
     The local marginal polytope LP tightened by cycle inequalities (HiGHS),
     rounded into incumbents; toulbar2 finishes when the bound does not meet
@@ -55,6 +60,7 @@ from fairmas.solvers import (
 )
 from fairmas.solvers.game_cpsat import cpsat_profile
 from fairmas.solvers.game_cycle_lp import cycle_lp_social_optimum
+from fairmas.solvers.game_dnn import ACTION_LIMIT, dnn_social_optimum
 from fairmas.solvers.game_toulbar2 import toulbar2_social_optimum
 from fairmas.solvers.options import SolveOptions
 
@@ -119,6 +125,32 @@ def run_toulbar2(problem: GameProblem, options: SolveOptions) -> Outcome:
         "search_nodes": found.nodes,
     }
     return Outcome(found.status, found.profile, found.bound, details)
+
+
+def _dnn_fits(problem: GameProblem) -> str | None:
+    """Why ``dnn`` cannot run on this game (too many actions), or None."""
+    game = problem.game
+    if game.total_actions <= ACTION_LIMIT:
+        return None
+    return (
+        f"method dnn lifts the game to a matrix of order Σ|A_i| + 1 and takes at most "
+        f"{ACTION_LIMIT} actions in total (this game has {game.total_actions}); "
+        "use method toulbar2 or cycle_lp"
+    )
+
+
+@method(
+    SOCIAL_OPTIMUM,
+    "dnn",
+    exact=True,
+    summary="branch and bound on doubly nonnegative bounds by ADMM (dense games)",
+    applies=_dnn_fits,
+    warm_up=game_annealing.compile_kernels,
+)
+def run_dnn(problem: GameProblem, options: SolveOptions) -> Outcome:
+    """One child per action of the branching player; two workers unless threads=1."""
+    found = dnn_social_optimum(problem.game, time_limit=options.time_limit, threads=options.threads)
+    return Outcome(found.status, found.profile, found.bound, dict(found.stats))
 
 
 def _compile_cycle_lp() -> None:
