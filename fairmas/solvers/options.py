@@ -26,7 +26,8 @@ class SolveOptions:
     threads : int or None
         Threads HiGHS may use (None: HiGHS' default), CP-SAT's workers; with
         1, the game methods ``cycle_lp`` and ``search`` run no annealing on a
-        second core. HiGHS fixes its thread pool at its first solve in a
+        second core and ``dnn`` runs one branch-and-bound worker instead of
+        two. HiGHS fixes its thread pool at its first solve in a
         process.
     verbose : bool
         Show the solver's log.
