@@ -296,7 +296,7 @@ def dnn_bound(
         best = best_dual[0, 0] + np.minimum(best_dual[free], 0.0).sum()
         best -= ROUNDING_MARGIN * (np.abs(best_dual).sum() + n_cells)
     return DnnBound(
-        bound=-best * scale,
+        bound=float(-best * scale),
         marginals=Y[0, 1:].copy(),
         iterations=iterations,
         Y=Y,
