@@ -196,7 +196,7 @@ class _Search:
         pairwise = self.matrix[np.ix_(cells_free, cells_free)]
         return constant, unary, pairwise, free
 
-    def solve_node(self, node: _Node, worker: int) -> None:
+    def solve_node(self, node: _Node) -> None:
         """Bound one node: prune it, or branch on one player."""
         fixed = node.fixed
         constant, unary, pairwise, free = self._subproblem(fixed)
@@ -288,7 +288,7 @@ class _Search:
                         return
                     self.lock.wait(0.05)
             try:
-                self.solve_node(node, worker)
+                self.solve_node(node)
             except BaseException as error:  # stop every worker; the caller re-raises
                 with self.lock:
                     self.failure = self.failure or error
