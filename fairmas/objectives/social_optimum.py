@@ -60,7 +60,7 @@ from fairmas.solvers import (
 )
 from fairmas.solvers.game_cpsat import cpsat_profile
 from fairmas.solvers.game_cycle_lp import cycle_lp_social_optimum
-from fairmas.solvers.game_dnn import ACTION_LIMIT, dnn_social_optimum
+from fairmas.solvers.game_dnn import dnn_social_optimum, too_many_actions
 from fairmas.solvers.game_toulbar2 import toulbar2_social_optimum
 from fairmas.solvers.options import SolveOptions
 
@@ -129,14 +129,7 @@ def run_toulbar2(problem: GameProblem, options: SolveOptions) -> Outcome:
 
 def _dnn_fits(problem: GameProblem) -> str | None:
     """Why ``dnn`` cannot run on this game (too many actions), or None."""
-    game = problem.game
-    if game.total_actions <= ACTION_LIMIT:
-        return None
-    return (
-        f"method dnn lifts the game to a matrix of order Σ|A_i| + 1 and takes at most "
-        f"{ACTION_LIMIT} actions in total (this game has {game.total_actions}); "
-        "use method toulbar2 or cycle_lp"
-    )
+    return too_many_actions(problem.game)
 
 
 @method(

@@ -174,8 +174,12 @@ class DnnBound:
         head = C[0, 1:] + C[1:, 0]
         tied = np.where(same, 0.0, np.minimum(0.0, head[None, :] + cells + cells.T)).sum(axis=1)
         lower = C[0, 0] + head + np.diagonal(cells) + tied + outside[group]
-        margin = ROUNDING_MARGIN * (np.abs(C).sum() + n_cells)
-        return -(lower - margin) * self.scale
+        return -(lower - _rounding_margin(C)) * self.scale
+
+
+def _rounding_margin(dual: np.ndarray) -> float:
+    """What a bound read off ``dual`` gives up for floating-point rounding."""
+    return ROUNDING_MARGIN * (float(np.abs(dual).sum()) + dual.shape[0] - 1)
 
 
 def _positive_part(matrix: np.ndarray) -> np.ndarray:
@@ -256,6 +260,12 @@ def dnn_bound(
     def extend(matrix: np.ndarray) -> np.ndarray:  # V M Vᵀ, M symmetric
         return V @ (V @ matrix).T
 
+    def dual_bound(multiplier: np.ndarray) -> tuple[float, np.ndarray]:
+        """(lower bound on ⟨L, Y⟩ less the rounding margin, L + Z̃) for the multiplier Z."""
+        dual = L + multiplier - extend(_positive_part(restrict(multiplier)))
+        lower = dual[0, 0] + np.minimum(dual[free], 0.0).sum()
+        return lower - _rounding_margin(dual), dual
+
     beta = max(n_cells / 50.0, 1.0)
     if warm is None:
         Y = np.zeros_like(L)
@@ -277,9 +287,7 @@ def dnn_bound(
         iterations += 1
         if iterations % CHECK_EVERY:
             continue
-        dual = L + Z - extend(_positive_part(restrict(Z)))
-        lower = dual[0, 0] + np.minimum(dual[free], 0.0).sum()
-        lower -= ROUNDING_MARGIN * (np.abs(dual).sum() + n_cells)
+        lower, dual = dual_bound(Z)
         if lower > best:
             best, best_dual = lower, dual
         history.append(best)
@@ -292,9 +300,7 @@ def dnn_bound(
             if branch_factor > 0 and threshold_scaled - best > branch_factor * progress:
                 break
     if best_dual is None:  # fewer than CHECK_EVERY iterations: evaluate once
-        best_dual = L + Z - extend(_positive_part(restrict(Z)))
-        best = best_dual[0, 0] + np.minimum(best_dual[free], 0.0).sum()
-        best -= ROUNDING_MARGIN * (np.abs(best_dual).sum() + n_cells)
+        best, best_dual = dual_bound(Z)
     return DnnBound(
         bound=float(-best * scale),
         marginals=Y[0, 1:].copy(),

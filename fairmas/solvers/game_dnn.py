@@ -109,6 +109,21 @@ class DnnOutcome:
     stats: dict = field(default_factory=dict)
 
 
+def too_many_actions(game: PairwiseGame) -> str | None:
+    """Why ``game`` is too big for this method (over :data:`ACTION_LIMIT` actions), or None.
+
+    >>> too_many_actions(PairwiseGame.random(4, 3, seed=0)) is None
+    True
+    """
+    if game.total_actions <= ACTION_LIMIT:
+        return None
+    return (
+        f"method dnn lifts the game to a matrix of order Σ|A_i| + 1 and takes at most "
+        f"{ACTION_LIMIT} actions in total (this game has {game.total_actions}); "
+        "use method toulbar2 or cycle_lp"
+    )
+
+
 def welfare_matrix(game: PairwiseGame) -> np.ndarray:
     """W[k, l] = W_ij(a, b) for k = (i, a), l = (j, b): the welfare of the pair, symmetric.
 
@@ -339,11 +354,9 @@ def dnn_social_optimum(
     >>> found.status.value, game.welfare(found.profile), found.bound
     ('optimal', 4.0, 4.0)
     """
-    if game.total_actions > ACTION_LIMIT:
-        raise ValueError(
-            f"method dnn takes at most {ACTION_LIMIT} actions in total "
-            f"(this game has {game.total_actions}); use toulbar2 or cycle_lp"
-        )
+    too_big = too_many_actions(game)
+    if too_big:
+        raise ValueError(too_big)
     started = time.perf_counter()
     limit = math.inf if time_limit is None else float(time_limit)
     deadline = started + limit
