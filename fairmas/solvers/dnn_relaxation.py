@@ -76,6 +76,15 @@ WINDOW = 4
 STALL = 1e-7
 """Relative progress of the bound over a window below which the iterations stop."""
 
+PENALTY = 0.25
+"""β, the ADMM penalty, for the problem scaled so that max |L| = 1.
+
+Tuned on the benchmark games: the dense 30 × 5 proof takes about 27 s with
+β = 0.25 against 52 s with the earlier β = max(N/50, 1) = 3 (N actions), and
+the sparse 50 × 3 game 1.1 s against 7.9 s; 0.1 and 0.5 are slower. It moves
+only the speed: the bound is valid at every iterate whatever β.
+"""
+
 MAX_ITERATIONS = 5000
 """Most iterations for one bound."""
 
@@ -266,7 +275,7 @@ def dnn_bound(
         lower = dual[0, 0] + np.minimum(dual[free], 0.0).sum()
         return lower - _rounding_margin(dual), dual
 
-    beta = max(n_cells / 50.0, 1.0)
+    beta = PENALTY
     if warm is None:
         Y = np.zeros_like(L)
         Y[0, 0] = 1.0
