@@ -33,7 +33,7 @@ within 1.7 %. This module closes that gap by best-first branch and bound:
    incumbent with a proved gap.
 
 Dense 30 × 5 benchmark game (9.3 × 10²⁰ profiles): the optimum 4,612 is proved
-in about a minute (see BENCHMARKS.md); toulbar2 and the LP-based methods end
+in 20–30 s (see BENCHMARKS.md); toulbar2 and the LP-based methods end
 60 s with gaps of 13–25 %.
 
 References
