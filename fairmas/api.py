@@ -132,6 +132,12 @@ def _run(objective: Objective, chosen: Method, problem: Any, options: SolveOptio
 
 
 def _first_applicable(objective: Objective, problem: Any) -> Method:
+    if objective.prefer is not None:
+        preferred = objective.prefer(problem)
+        if preferred is not None:
+            candidate = objective.get_method(preferred)
+            if _reason(objective, candidate, problem) is None:
+                return candidate
     reasons = []
     for candidate in objective.methods.values():
         reason = _reason(objective, candidate, problem)

@@ -150,7 +150,7 @@ class Objective:
         solution itself, the solution in named form, and details.
     methods : dict
         Name → :class:`Method`, in order of preference: with no method given,
-        ``solve`` runs the first one that applies.
+        ``solve`` runs the first one that applies (after ``prefer``'s choice).
     extra_kinds : tuple of str
         Further instance kinds ``prepare`` accepts besides ``kind``.
     plot : callable or None
@@ -159,6 +159,11 @@ class Objective:
     model_form : ModelForm or None
         Its single Pyomo model, registered by :func:`model_method`; None when
         the objective is solved by a sequence of models or none.
+    prefer : callable or None
+        ``prefer(problem) -> method name or None``: the default method for
+        this problem when the order of ``methods`` would pick a slower one
+        (``social_optimum`` prefers ``dnn`` on large dense games); it is run
+        only if it applies. None keeps the order.
     """
 
     name: str
@@ -172,6 +177,7 @@ class Objective:
     extra_kinds: tuple[str, ...] = ()
     plot: Callable[[Any, Any], None] | None = None
     model_form: ModelForm | None = None
+    prefer: Callable[[Any], str | None] | None = None
 
     @property
     def kinds(self) -> tuple[str, ...]:

@@ -103,7 +103,7 @@ def test_dense_game_agrees_with_toulbar2() -> None:
 
 
 def test_time_limit_leaves_the_incumbent_and_a_proved_gap() -> None:
-    game = PairwiseGame.random(30, 5, seed=0)  # the benchmark game: proved in about a minute
+    game = PairwiseGame.random(30, 5, seed=0)  # the benchmark game: proved in 20-30 s
     result = fairmas.solve(game, "social_optimum", "dnn", time_limit=2)
     assert result.status == "max_time_limit"
     assert result.wall_time < 10
@@ -120,3 +120,21 @@ def test_too_many_actions_is_a_one_line_error(tmp_path, run_cli) -> None:
     run = run_cli("solve", path, "--objective", "social_optimum", "--method", "dnn", "--out", out)
     assert_one_line_error(run, "method dnn", "at most 1000 actions", "1200", "toulbar2")
     assert not out.exists()
+
+
+def test_dnn_is_the_default_on_large_dense_games_only(tmp_path, run_cli) -> None:
+    dense = PairwiseGame.random(18, 5, seed=0)  # 3.8e12 profiles: dnn about 1 s, toulbar2 2.5 s
+    result = fairmas.solve(dense, "social_optimum", time_limit=120)
+    assert (result.method, str(result.status), result.value) == ("dnn", "optimal", 1688.0)
+    sparse = PairwiseGame.random(50, 3, degree=4, seed=0)
+    assert fairmas.solve(sparse, "social_optimum").method == "toulbar2"
+    small = PairwiseGame.random(10, 4, seed=0)
+    assert fairmas.solve(small, "social_optimum").method == "toulbar2"
+    # the command line takes the same default
+    path = tmp_path / "dense.json"
+    path.write_text(json.dumps(dense.to_document()))
+    out = tmp_path / "r.json"
+    run = run_cli("solve", path, "--objective", "social_optimum", "--out", out)
+    assert run.code == 0, run.err
+    written = json.loads(out.read_text())
+    assert (written["method"], written["value"]) == ("dnn", 1688.0)
