@@ -441,7 +441,7 @@ def test_methods_without_a_model_are_not_applicable_and_solve_picks_one_that_can
     assert "ef1" in reason
     assert "milp" in reason
     game = fairmas.load(GAME)
-    assert fairmas.solve(game, "equilibrium").method == "cpsat"  # the first method
+    assert fairmas.solve(game, "equilibrium").method == "search"  # preferred on dense games
     assert fairmas.solve(game, "equilibrium", constraints=[lambda m, i: None]).method == "milp"
     with pytest.raises(MethodNotApplicableError, match="cannot take the constraints"):
         fairmas.solve(inst, "max_min", "brute_force", constraints=["ef1"])

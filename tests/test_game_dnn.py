@@ -138,3 +138,16 @@ def test_dnn_is_the_default_on_large_dense_games_only(tmp_path, run_cli) -> None
     assert run.code == 0, run.err
     written = json.loads(out.read_text())
     assert (written["method"], written["value"]) == ("dnn", 1688.0)
+
+
+def test_search_is_the_default_equilibrium_method_on_dense_games() -> None:
+    dense = PairwiseGame.random(18, 5, seed=0)  # too large to finish: stops at the limit
+    result = fairmas.solve(dense, "equilibrium", time_limit=2)
+    assert (result.method, str(result.status)) == ("search", "max_time_limit")
+    # the prices' social optimum comes from dnn here (at least 10^12 profiles)
+    optimum = result.details["social_optimum"]
+    assert optimum is not None and optimum <= 1688.0  # the proved optimum
+    if result.value is not None:
+        assert result.details["best_equilibrium_welfare"] <= optimum
+    sparse = PairwiseGame.random(50, 3, degree=4, seed=0)
+    assert fairmas.solve(sparse, "equilibrium").method == "cpsat"

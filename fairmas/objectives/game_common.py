@@ -27,12 +27,49 @@ from fairmas.formulations.pairwise_game import (
 from fairmas.models.pairwise_game import PairwiseGame, format_count
 from fairmas.registry import Parameters
 from fairmas.result import Status
+from fairmas.solvers.game_dnn import too_many_actions
 from fairmas.solvers.game_enumeration import ENUMERATION_LIMIT
 from fairmas.solvers.highs import solve_model
 from fairmas.solvers.options import SolveOptions
 
 WELFARE_RTOL = 1e-6
 """Profiles within ``WELFARE_RTOL * max(1, |W*|)`` of the social optimum W* count as optimal."""
+
+
+DENSE_SHARE = 0.5
+"""Share of all player pairs that must interact for a game to count as dense."""
+
+DENSE_PROFILES = 10**12
+"""Profiles from which ``dnn`` beats toulbar2 on dense games.
+
+On the dense benchmark games (seed 0, 60 s limit or less) toulbar2 is faster
+up to 15 × 5 (3 × 10¹⁰ profiles: 0.2 s against 0.5 s), ``dnn`` from 18 × 5
+(3.8 × 10¹²: 1.0 s against 2.5 s); toulbar2 does not finish 25 × 4, 40 × 3,
+60 × 2 or 30 × 5 in 30 s, which ``dnn`` proves in 1–25 s.
+"""
+
+
+def is_dense(game: PairwiseGame) -> bool:
+    """Whether at least :data:`DENSE_SHARE` of all player pairs interact.
+
+    >>> is_dense(PairwiseGame.random(10, 3, seed=0)), is_dense(PairwiseGame.random(50, 3, 4))
+    (True, False)
+    """
+    n = game.n_players
+    pairs = n * (n - 1) // 2
+    return pairs > 0 and len(game.edges[0]) >= DENSE_SHARE * pairs
+
+
+def dnn_is_faster(game: PairwiseGame) -> bool:
+    """Whether ``dnn`` should find the social optimum rather than toulbar2.
+
+    A dense game (:func:`is_dense`) of at least :data:`DENSE_PROFILES`
+    profiles and at most :data:`~fairmas.solvers.game_dnn.ACTION_LIMIT` actions.
+
+    >>> dnn_is_faster(PairwiseGame.random(20, 5, seed=0))
+    True
+    """
+    return is_dense(game) and game.n_profiles >= DENSE_PROFILES and too_many_actions(game) is None
 
 
 @dataclass(frozen=True)

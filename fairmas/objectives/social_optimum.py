@@ -39,6 +39,7 @@ from fairmas.formulations.pairwise_game import social_optimum_model
 from fairmas.models.pairwise_game import PairwiseGame, format_count
 from fairmas.objectives.game_common import (
     GameProblem,
+    dnn_is_faster,
     enumeration_fits,
     named,
     prepare_game,
@@ -93,25 +94,8 @@ def report(problem: GameProblem, outcome: Outcome) -> Report:
     )
 
 
-DENSE_SHARE = 0.5
-"""Share of all player pairs that must interact for a game to count as dense."""
-
-DENSE_PROFILES = 10**12
-"""Profiles from which ``dnn`` is the default on dense games.
-
-On the dense benchmark games (seed 0, 60 s limit or less) toulbar2 is faster
-up to 15 × 5 (3 × 10¹⁰ profiles: 0.2 s against 0.5 s), ``dnn`` from 18 × 5
-(3.8 × 10¹²: 1.0 s against 2.5 s); toulbar2 does not finish 20 × 5 in
-seconds, 25 × 4, 40 × 3, 60 × 2 or 30 × 5 in 30 s, which ``dnn`` proves in
-1–25 s.
-"""
-
-
 def preferred_method(problem: GameProblem) -> str | None:
-    """``dnn`` for a dense game of at least :data:`DENSE_PROFILES` profiles, else None.
-
-    Dense: at least :data:`DENSE_SHARE` of all player pairs interact. None
-    leaves the choice to the order of preference (``toulbar2`` first).
+    """``dnn`` where it beats toulbar2 (:func:`~fairmas.objectives.game_common.dnn_is_faster`).
 
     Examples
     --------
@@ -121,13 +105,7 @@ def preferred_method(problem: GameProblem) -> str | None:
     >>> [preferred_method(GameProblem(g, None)) for g in (dense, sparse, small)]
     ['dnn', None, None]
     """
-    game = problem.game
-    n = game.n_players
-    pairs = n * (n - 1) // 2
-    dense = pairs > 0 and len(game.edges[0]) >= DENSE_SHARE * pairs
-    if dense and game.n_profiles >= DENSE_PROFILES and too_many_actions(game) is None:
-        return "dnn"
-    return None
+    return "dnn" if dnn_is_faster(problem.game) else None
 
 
 SOCIAL_OPTIMUM = register_objective(
