@@ -146,7 +146,8 @@ def test_search_is_the_default_equilibrium_method_on_dense_games() -> None:
     assert (result.method, str(result.status)) == ("search", "max_time_limit")
     # the prices' social optimum comes from dnn here (at least 10^12 profiles)
     optimum = result.details["social_optimum"]
-    assert optimum is not None and optimum <= 1688.0  # the proved optimum
+    assert optimum is not None
+    assert optimum <= 1688.0  # the proved optimum
     if result.value is not None:
         assert result.details["best_equilibrium_welfare"] <= optimum
     sparse = PairwiseGame.random(50, 3, degree=4, seed=0)
