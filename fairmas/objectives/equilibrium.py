@@ -313,12 +313,11 @@ def run_search(problem: GameProblem, options: SolveOptions) -> Outcome:
         notes.update(annealing_runs=found.annealing_runs, annealed_equilibria=found.annealed)
     statuses = [status]
     optimum = None
-    if params.prices and dnn_is_faster(game):
-        best = dnn_social_optimum(game, budget.remaining, threads=options.threads)
-        optimum = best.profile
-        statuses.append(best.status)
-    elif params.prices:
-        best = toulbar2_social_optimum(game, budget.remaining, incumbent=found.best)
+    if params.prices:
+        if dnn_is_faster(game):
+            best = dnn_social_optimum(game, budget.remaining, threads=options.threads)
+        else:
+            best = toulbar2_social_optimum(game, budget.remaining, incumbent=found.best)
         optimum = best.profile
         statuses.append(best.status)
     if found.best is None:
