@@ -120,35 +120,3 @@ def test_too_many_actions_is_a_one_line_error(tmp_path, run_cli) -> None:
     run = run_cli("solve", path, "--objective", "social_optimum", "--method", "dnn", "--out", out)
     assert_one_line_error(run, "method dnn", "at most 1000 actions", "1200", "toulbar2")
     assert not out.exists()
-
-
-def test_dnn_is_the_default_on_large_dense_games_only(tmp_path, run_cli) -> None:
-    dense = PairwiseGame.random(18, 5, seed=0)  # 3.8e12 profiles: dnn about 1 s, toulbar2 2.5 s
-    result = fairmas.solve(dense, "social_optimum", time_limit=120)
-    assert (result.method, str(result.status), result.value) == ("dnn", "optimal", 1688.0)
-    sparse = PairwiseGame.random(50, 3, degree=4, seed=0)
-    assert fairmas.solve(sparse, "social_optimum").method == "toulbar2"
-    small = PairwiseGame.random(10, 4, seed=0)
-    assert fairmas.solve(small, "social_optimum").method == "toulbar2"
-    # the command line takes the same default
-    path = tmp_path / "dense.json"
-    path.write_text(json.dumps(dense.to_document()))
-    out = tmp_path / "r.json"
-    run = run_cli("solve", path, "--objective", "social_optimum", "--out", out)
-    assert run.code == 0, run.err
-    written = json.loads(out.read_text())
-    assert (written["method"], written["value"]) == ("dnn", 1688.0)
-
-
-def test_search_is_the_default_equilibrium_method_on_dense_games() -> None:
-    dense = PairwiseGame.random(18, 5, seed=0)  # too large to finish: stops at the limit
-    result = fairmas.solve(dense, "equilibrium", time_limit=2)
-    assert (result.method, str(result.status)) == ("search", "max_time_limit")
-    # the prices' social optimum comes from dnn here (at least 10^12 profiles)
-    optimum = result.details["social_optimum"]
-    assert optimum is not None
-    assert optimum <= 1688.0  # the proved optimum
-    if result.value is not None:
-        assert result.details["best_equilibrium_welfare"] <= optimum
-    sparse = PairwiseGame.random(50, 3, degree=4, seed=0)
-    assert fairmas.solve(sparse, "equilibrium").method == "cpsat"

@@ -50,19 +50,20 @@ from fairmas.objectives.game_common import (
     Budget,
     GameProblem,
     combined_status,
-    dnn_is_faster,
     enumeration_fits,
     is_dense,
     milp_equilibria,
     milp_social_optimum,
     named,
     prepare_game,
+    social_optimum_method,
     welfare_ratio,
 )
 from fairmas.registry import Objective, Outcome, Parameters, Report, method, register_objective
 from fairmas.result import Status
 from fairmas.solvers import game_enumeration, game_equilibrium_search
 from fairmas.solvers.game_cpsat import cpsat_all_equilibria, cpsat_profile
+from fairmas.solvers.game_cycle_lp import cycle_lp_social_optimum
 from fairmas.solvers.game_dnn import dnn_social_optimum
 from fairmas.solvers.game_equilibrium_search import search_equilibria
 from fairmas.solvers.game_toulbar2 import toulbar2_social_optimum
@@ -302,7 +303,7 @@ def run_milp(problem: GameProblem, options: SolveOptions) -> Outcome:
     warm_up=game_equilibrium_search.compile_kernels,
 )
 def run_search(problem: GameProblem, options: SolveOptions) -> Outcome:
-    """Every equilibrium by one search; the social optimum (for the prices) by toulbar2 or dnn."""
+    """Every equilibrium by one search; the prices' social optimum by the fastest method."""
     game, params = problem.game, problem.params
     budget = Budget(options)
     keep = params.limit if params.all_equilibria else 0
@@ -314,8 +315,13 @@ def run_search(problem: GameProblem, options: SolveOptions) -> Outcome:
     statuses = [status]
     optimum = None
     if params.prices:
-        if dnn_is_faster(game):
+        fastest = social_optimum_method(game)
+        if fastest == "dnn":
             best = dnn_social_optimum(game, budget.remaining, threads=options.threads)
+        elif fastest == "cycle_lp":
+            best = cycle_lp_social_optimum(
+                game, budget.remaining, threads=options.threads, incumbent=found.best
+            )
         else:
             best = toulbar2_social_optimum(game, budget.remaining, incumbent=found.best)
         optimum = best.profile

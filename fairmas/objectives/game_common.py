@@ -48,6 +48,17 @@ up to 15 × 5 (3 × 10¹⁰ profiles: 0.2 s against 0.5 s), ``dnn`` from 18 × 5
 60 × 2 or 30 × 5 in 30 s, which ``dnn`` proves in 1–25 s.
 """
 
+SPARSE_PLAYERS = 100
+"""Players from which ``cycle_lp`` beats toulbar2 on games that are not dense.
+
+On random games of seed 1 (30 s limit, BENCHMARKS.md) toulbar2 is faster
+below 100 players (30 × 5 of degree 10: 2.1 s against 7.9 s) and both take
+well under a second on the easy games of 100 players or more, where
+``cycle_lp`` proves what toulbar2 cannot (300 × 3 of degree 4: 4.7 s, and
+600 × 3: 7.9 s, where toulbar2 stops at gaps of 1.4–1.5 % after 30 s) and
+otherwise stops at a smaller gap (100 × 3 of degree 10: 0.12 % against 3.4 %).
+"""
+
 
 def is_dense(game: PairwiseGame) -> bool:
     """Whether at least :data:`DENSE_SHARE` of all player pairs interact.
@@ -60,16 +71,24 @@ def is_dense(game: PairwiseGame) -> bool:
     return pairs > 0 and len(game.edges[0]) >= DENSE_SHARE * pairs
 
 
-def dnn_is_faster(game: PairwiseGame) -> bool:
-    """Whether ``dnn`` should find the social optimum rather than toulbar2.
+def social_optimum_method(game: PairwiseGame) -> str:
+    """The method that finds the social optimum of ``game`` fastest in our measurements.
 
-    A dense game (:func:`is_dense`) of at least :data:`DENSE_PROFILES`
-    profiles and at most :data:`~fairmas.solvers.game_dnn.ACTION_LIMIT` actions.
+    ``dnn`` on dense games (:func:`is_dense`) of at least
+    :data:`DENSE_PROFILES` profiles and at most
+    :data:`~fairmas.solvers.game_dnn.ACTION_LIMIT` actions, ``cycle_lp`` on the
+    other games of at least :data:`SPARSE_PLAYERS` players that are not
+    dense, ``toulbar2`` on the rest.
 
-    >>> dnn_is_faster(PairwiseGame.random(20, 5, seed=0))
-    True
+    >>> dense, sparse = PairwiseGame.random(20, 5, seed=0), PairwiseGame.random(200, 3, 4)
+    >>> small = PairwiseGame.random(50, 3, degree=4)
+    >>> [social_optimum_method(game) for game in (dense, sparse, small)]
+    ['dnn', 'cycle_lp', 'toulbar2']
     """
-    return is_dense(game) and game.n_profiles >= DENSE_PROFILES and too_many_actions(game) is None
+    if is_dense(game):
+        large = game.n_profiles >= DENSE_PROFILES and too_many_actions(game) is None
+        return "dnn" if large else "toulbar2"
+    return "cycle_lp" if game.n_players >= SPARSE_PLAYERS else "toulbar2"
 
 
 @dataclass(frozen=True)

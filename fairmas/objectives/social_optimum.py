@@ -6,8 +6,8 @@ are measured, and the target of ``alignment``. In general NP-hard (MAP
 inference in a pairwise Markov random field).
 
 Methods, in order of preference (with no method named, ``solve`` runs
-``dnn`` instead of ``toulbar2`` on large dense games, see
-:func:`preferred_method`):
+``dnn`` instead of ``toulbar2`` on large dense games and ``cycle_lp`` on
+sparse games of at least 100 players, see :func:`preferred_method`):
 
 ``toulbar2``
     The game as a weighted CSP (cost function network) solved by toulbar2's
@@ -39,10 +39,10 @@ from fairmas.formulations.pairwise_game import social_optimum_model
 from fairmas.models.pairwise_game import PairwiseGame, format_count
 from fairmas.objectives.game_common import (
     GameProblem,
-    dnn_is_faster,
     enumeration_fits,
     named,
     prepare_game,
+    social_optimum_method,
     solve_profile_model,
 )
 from fairmas.registry import (
@@ -94,8 +94,8 @@ def report(problem: GameProblem, outcome: Outcome) -> Report:
     )
 
 
-def preferred_method(problem: GameProblem) -> str | None:
-    """``dnn`` where it beats toulbar2 (:func:`~fairmas.objectives.game_common.dnn_is_faster`).
+def preferred_method(problem: GameProblem) -> str:
+    """The game's fastest method (:func:`~fairmas.objectives.game_common.social_optimum_method`).
 
     Examples
     --------
@@ -103,9 +103,9 @@ def preferred_method(problem: GameProblem) -> str | None:
     >>> sparse = PairwiseGame.random(200, 3, degree=4, seed=0)
     >>> small = PairwiseGame.random(10, 4, seed=0)
     >>> [preferred_method(GameProblem(g, None)) for g in (dense, sparse, small)]
-    ['dnn', None, None]
+    ['dnn', 'cycle_lp', 'toulbar2']
     """
-    return "dnn" if dnn_is_faster(problem.game) else None
+    return social_optimum_method(problem.game)
 
 
 SOCIAL_OPTIMUM = register_objective(

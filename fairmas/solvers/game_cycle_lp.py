@@ -251,7 +251,10 @@ def _dual_bound(polytope: _LocalPolytope) -> float:
 
 
 def cycle_lp_social_optimum(
-    game: PairwiseGame, time_limit: float | None = None, threads: int | None = None
+    game: PairwiseGame,
+    time_limit: float | None = None,
+    threads: int | None = None,
+    incumbent: np.ndarray | None = None,
 ) -> CycleLpOutcome:
     """Maximum-welfare profile of ``game``: cycle-tightened LP bound and incumbents, then toulbar2.
 
@@ -266,6 +269,9 @@ def cycle_lp_social_optimum(
         (:class:`~fairmas.solvers.game_annealing.BackgroundAnnealing`) looks
         for better incumbents on a second core once the first LP has not
         proved the optimum, until the cut rounds end; with 1 it does not run.
+    incumbent : ndarray of int, optional
+        A profile already known (action index per player): the search starts
+        from the better of it and a local-search profile.
 
     Returns
     -------
@@ -302,6 +308,8 @@ def cycle_lp_social_optimum(
     highs = polytope.highs
     separator = CycleSeparator(polytope.n_nodes, polytope.cell_node_u, polytope.cell_node_v)
     best = _Incumbent(game, polytope, local_welfare_profile(game))
+    if incumbent is not None:
+        best.offer(np.asarray(incumbent, dtype=np.int64))
     stats: dict = {"actions": game.total_actions}
     bound = -math.inf
     rounds = cuts = 0
