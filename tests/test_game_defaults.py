@@ -6,7 +6,7 @@ import json
 
 import fairmas
 from fairmas.models.pairwise_game import PairwiseGame
-from fairmas.objectives import equilibrium
+from fairmas.objectives import game_common
 
 
 def test_dnn_is_the_default_on_large_dense_games_only(tmp_path, run_cli) -> None:
@@ -52,20 +52,33 @@ def test_cycle_lp_is_the_default_on_sparse_games_of_100_players_or_more() -> Non
     assert fairmas.solve(below, "social_optimum").method == "toulbar2"
 
 
-def test_search_prices_take_the_social_optimum_from_cycle_lp_on_large_sparse_games(
+def test_equilibrium_prices_take_the_social_optimum_from_cycle_lp_on_large_sparse_games(
     monkeypatch,
 ) -> None:
     calls = []
-    original = equilibrium.cycle_lp_social_optimum
+    original = game_common.cycle_lp_social_optimum
 
     def spy(game, *args, **kwargs):
         calls.append(game.n_players)
         return original(game, *args, **kwargs)
 
-    monkeypatch.setattr(equilibrium, "cycle_lp_social_optimum", spy)
+    monkeypatch.setattr(game_common, "cycle_lp_social_optimum", spy)
     game = PairwiseGame.random(100, 2, degree=2, seed=0)  # no pure equilibrium; search is quick
-    result = fairmas.solve(game, "equilibrium", "search", time_limit=60)
-    assert calls == [100]
-    assert str(result.status) == "infeasible"
     reference = fairmas.solve(game, "social_optimum", "toulbar2", time_limit=60)
-    assert result.details["social_optimum"] == reference.value == 1200.0
+    assert reference.value == 1200.0
+    for method in ("search", "cpsat"):
+        result = fairmas.solve(game, "equilibrium", method, time_limit=60)
+        assert str(result.status) == "infeasible"
+        assert result.details["social_optimum"] == reference.value
+    assert calls == [100, 100]
+
+
+def test_dnn_is_the_default_on_games_of_middle_density_with_few_actions() -> None:
+    middle = PairwiseGame.random(40, 3, degree=16, seed=2)  # 41 % of all pairs: not dense
+    result = fairmas.solve(middle, "social_optimum", time_limit=120)
+    reference = fairmas.solve(middle, "social_optimum", "toulbar2", time_limit=120)
+    assert (result.method, str(result.status)) == ("dnn", "optimal")
+    assert str(reference.status) == "optimal"
+    assert result.value == reference.value == 3441.0
+    many_actions = PairwiseGame.random(70, 3, degree=16, seed=2)  # 210 actions
+    assert fairmas.solve(many_actions, "social_optimum", time_limit=1).method == "toulbar2"

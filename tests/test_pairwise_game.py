@@ -76,6 +76,7 @@ def test_methods_agree_on_optimum_and_on_the_set_of_equilibria(game: PairwiseGam
             assert result.status == "infeasible", (method, result.status)
             assert result.details["pure_equilibrium_exists"] is False
             assert values_agree(result.details["social_optimum"], truth["optimum"])
+            assert result.details["social_optimum_status"] == "optimal"
             continue
         assert result.status == "optimal", (method, result.details)
         assert result.details["verified"] is True
@@ -335,6 +336,8 @@ def test_time_limit_on_a_hard_game_is_a_status_not_a_failure(
     if result.value is None:
         assert result.details["pure_equilibrium_exists"] is None
         assert "found" in result.details["reason"]
+        if "social_optimum" in result.details:  # beside it, the optimum is not proved either
+            assert result.details["social_optimum_status"] == "max_time_limit"
     for solver in (method, "toulbar2", "cycle_lp", "dnn"):
         optimum = fairmas.solve(game, "social_optimum", solver, time_limit=0.5)
         assert optimum.status == "max_time_limit", solver

@@ -51,22 +51,19 @@ from fairmas.objectives.game_common import (
     GameProblem,
     combined_status,
     enumeration_fits,
+    fastest_social_optimum,
     is_dense,
     milp_equilibria,
     milp_social_optimum,
     named,
     prepare_game,
-    social_optimum_method,
     welfare_ratio,
 )
 from fairmas.registry import Objective, Outcome, Parameters, Report, method, register_objective
 from fairmas.result import Status
 from fairmas.solvers import game_enumeration, game_equilibrium_search
 from fairmas.solvers.game_cpsat import cpsat_all_equilibria, cpsat_profile
-from fairmas.solvers.game_cycle_lp import cycle_lp_social_optimum
-from fairmas.solvers.game_dnn import dnn_social_optimum
 from fairmas.solvers.game_equilibrium_search import search_equilibria
-from fairmas.solvers.game_toulbar2 import toulbar2_social_optimum
 from fairmas.solvers.options import SolveOptions
 
 
@@ -152,8 +149,17 @@ def report(problem: GameProblem, outcome: Outcome) -> Report:
 
 
 def _no_equilibrium(
-    game: PairwiseGame, status: Status, optimum: np.ndarray | None, notes: dict[str, Any]
+    game: PairwiseGame,
+    status: Status,
+    optimum: np.ndarray | None,
+    optimum_status: Status | None,
+    notes: dict[str, Any],
 ) -> Outcome:
+    """No equilibrium: proven absent (``infeasible``) or none found; the optimum still reported.
+
+    The status is the equilibrium search's, so ``details.social_optimum_status``
+    says whether the social optimum reported beside it was proved.
+    """
     proven = status is Status.INFEASIBLE
     details: dict[str, Any] = {
         "pure_equilibrium_exists": False if proven else None,
@@ -167,6 +173,7 @@ def _no_equilibrium(
     if optimum is not None:
         details["social_optimum"] = game.welfare(optimum)
         details["optimum_profile"] = game.profile_names(optimum)
+        details["social_optimum_status"] = str(optimum_status)
     return Outcome(status, None, None, details)
 
 
@@ -217,35 +224,36 @@ def _assemble(
     summary="OR-Tools CP-SAT: half-reified best responses; solution enumeration to list all",
 )
 def run_cpsat(problem: GameProblem, options: SolveOptions) -> Outcome:
-    """Extreme equilibria, social optimum and (optionally) all equilibria with CP-SAT."""
+    """Extreme (and optionally all) equilibria by CP-SAT; the prices' optimum by the fastest one."""
     game, params = problem.game, problem.params
     budget = Budget(options)
 
-    def solve(sense: str, equilibrium: bool, hint: Any = None) -> Any:
+    def solve(sense: str, hint: Any = None) -> Any:
         return cpsat_profile(
             game,
             sense,
-            equilibrium=equilibrium,
+            equilibrium=True,
             time_limit=budget.remaining,
             threads=options.threads,
             hint=hint,
         )
 
-    first = solve("max" if params.which == "best" else "min", True)
+    first = solve("max" if params.which == "best" else "min")
     notes: dict[str, Any] = {"scale": first.scaling.factor, "scale_exact": first.scaling.exact}
     if first.message:
         notes["error"] = first.message
     statuses = [first.status]
-    optimum = None
+    optimum = optimum_status = None
     if params.prices:
-        found = solve("max", False)
-        optimum = found.profiles[0] if found.profiles else None
-        statuses.append(found.status)
+        start = first.profiles[0] if first.profiles else None
+        best = fastest_social_optimum(game, budget.remaining, options.threads, start)
+        optimum, optimum_status = best.profile, best.status
+        statuses.append(best.status)
     if not first.profiles:
-        return _no_equilibrium(game, first.status, optimum, notes)
+        return _no_equilibrium(game, first.status, optimum, optimum_status, notes)
     other = None
     if params.prices:
-        found = solve("min" if params.which == "best" else "max", True, first.profiles[0])
+        found = solve("min" if params.which == "best" else "max", first.profiles[0])
         other = found.profiles[0] if found.profiles else None
         statuses.append(found.status)
     search = _assemble(problem, first.profiles[0], other, optimum)
@@ -276,13 +284,14 @@ def run_milp(problem: GameProblem, options: SolveOptions) -> Outcome:
     listed, first, complete = milp_equilibria(game, params.which, limit, budget, form, extend)
     statuses = [first.status]
     details: dict[str, Any] = {"error": first.message} if first.message else {}
-    optimum = None
+    optimum = optimum_status = None
     if params.prices:
         found = milp_social_optimum(game, budget.for_next_solve(), extend)
-        optimum, statuses = found.profile, [*statuses, found.status]
+        optimum, optimum_status = found.profile, found.status
+        statuses.append(found.status)
     if first.profile is None:
         status = first.status if first.status is not Status.OPTIMAL else Status.ERROR
-        return _no_equilibrium(game, status, optimum, details)
+        return _no_equilibrium(game, status, optimum, optimum_status, details)
     other = None
     if params.prices:
         flip = "worst" if params.which == "best" else "best"
@@ -313,23 +322,15 @@ def run_search(problem: GameProblem, options: SolveOptions) -> Outcome:
     if found.annealing_runs:
         notes.update(annealing_runs=found.annealing_runs, annealed_equilibria=found.annealed)
     statuses = [status]
-    optimum = None
+    optimum = optimum_status = None
     if params.prices:
-        fastest = social_optimum_method(game)
-        if fastest == "dnn":
-            best = dnn_social_optimum(game, budget.remaining, threads=options.threads)
-        elif fastest == "cycle_lp":
-            best = cycle_lp_social_optimum(
-                game, budget.remaining, threads=options.threads, incumbent=found.best
-            )
-        else:
-            best = toulbar2_social_optimum(game, budget.remaining, incumbent=found.best)
-        optimum = best.profile
+        best = fastest_social_optimum(game, budget.remaining, options.threads, found.best)
+        optimum, optimum_status = best.profile, best.status
         statuses.append(best.status)
     if found.best is None:
         if status is Status.OPTIMAL:
             status = Status.INFEASIBLE
-        return _no_equilibrium(game, status, optimum, notes)
+        return _no_equilibrium(game, status, optimum, optimum_status, notes)
     chosen, other = (
         (found.best, found.worst) if params.which == "best" else (found.worst, found.best)
     )
@@ -358,10 +359,11 @@ def run_enumerate(problem: GameProblem, options: SolveOptions) -> Outcome:
     status = Status.OPTIMAL if found.complete else Status.MAX_TIME_LIMIT
     notes = {"visited_profiles": found.visited, "n_equilibria": found.n_equilibria}
     if found.best_equilibrium is None:
+        optimum = found.optimum if params.prices else None
+        optimum_status = status
         if status is Status.OPTIMAL:
             status = Status.INFEASIBLE
-        optimum = found.optimum if params.prices else None
-        return _no_equilibrium(game, status, optimum, notes)
+        return _no_equilibrium(game, status, optimum, optimum_status, notes)
     chosen = found.best_equilibrium if params.which == "best" else found.worst_equilibrium
     other = found.worst_equilibrium if params.which == "best" else found.best_equilibrium
     search = _assemble(

@@ -27,8 +27,10 @@ from fairmas.formulations.pairwise_game import (
 from fairmas.models.pairwise_game import PairwiseGame, format_count
 from fairmas.registry import Parameters
 from fairmas.result import Status
-from fairmas.solvers.game_dnn import too_many_actions
+from fairmas.solvers.game_cycle_lp import cycle_lp_social_optimum
+from fairmas.solvers.game_dnn import dnn_social_optimum, too_many_actions
 from fairmas.solvers.game_enumeration import ENUMERATION_LIMIT
+from fairmas.solvers.game_toulbar2 import toulbar2_social_optimum
 from fairmas.solvers.highs import solve_model
 from fairmas.solvers.options import SolveOptions
 
@@ -71,24 +73,85 @@ def is_dense(game: PairwiseGame) -> bool:
     return pairs > 0 and len(game.edges[0]) >= DENSE_SHARE * pairs
 
 
+MIDDLE_DEGREE = 12
+"""Average number of partners from which ``dnn`` also wins on games that are not dense."""
+
+MIDDLE_ACTIONS = 200
+"""Most actions in all of a game that is not dense for ``dnn`` to run on it by default.
+
+On random games of seeds 1 and 2 (30 s limit, BENCHMARKS.md) of average
+degree 12 to 24 and at most 200 actions ``dnn`` is the fastest in 9 of 11, often
+where toulbar2 and ``cycle_lp`` do not finish (40 × 4 of degree 16: 5.9 s),
+and slower in two that all three prove within 7 s (60 × 3 of degree 12:
+6.1 s against 1.6 s). Beyond 200 actions it still ends with the smallest
+gaps on most such games, but on some (80 × 3 of degree 24, 100 × 3 of
+degree 20) its open bound is still near the trivial one after 30 s.
+"""
+
+
+def average_degree(game: PairwiseGame) -> float:
+    """Interacting pairs per player, counted at both ends: 2·|E| / n.
+
+    >>> average_degree(PairwiseGame.random(50, 3, degree=4))
+    4.0
+    """
+    return 2 * len(game.edges[0]) / max(game.n_players, 1)
+
+
 def social_optimum_method(game: PairwiseGame) -> str:
     """The method that finds the social optimum of ``game`` fastest in our measurements.
 
-    ``dnn`` on dense games (:func:`is_dense`) of at least
-    :data:`DENSE_PROFILES` profiles and at most
-    :data:`~fairmas.solvers.game_dnn.ACTION_LIMIT` actions, ``cycle_lp`` on the
-    other games of at least :data:`SPARSE_PLAYERS` players that are not
-    dense, ``toulbar2`` on the rest.
+    ``dnn`` on games of at least :data:`DENSE_PROFILES` profiles that are
+    dense (:func:`is_dense`, at most
+    :data:`~fairmas.solvers.game_dnn.ACTION_LIMIT` actions) or of average
+    degree at least :data:`MIDDLE_DEGREE` with at most
+    :data:`MIDDLE_ACTIONS` actions; among the others, ``cycle_lp`` on games
+    of at least :data:`SPARSE_PLAYERS` players that are not dense and
+    ``toulbar2`` on the rest.
 
     >>> dense, sparse = PairwiseGame.random(20, 5, seed=0), PairwiseGame.random(200, 3, 4)
-    >>> small = PairwiseGame.random(50, 3, degree=4)
-    >>> [social_optimum_method(game) for game in (dense, sparse, small)]
-    ['dnn', 'cycle_lp', 'toulbar2']
+    >>> small, middle = PairwiseGame.random(50, 3, degree=4), PairwiseGame.random(50, 3, 16)
+    >>> [social_optimum_method(game) for game in (dense, sparse, small, middle)]
+    ['dnn', 'cycle_lp', 'toulbar2', 'dnn']
     """
-    if is_dense(game):
+    dense = is_dense(game)
+    middle = average_degree(game) >= MIDDLE_DEGREE and game.total_actions <= MIDDLE_ACTIONS
+    if dense or middle:
         large = game.n_profiles >= DENSE_PROFILES and too_many_actions(game) is None
         return "dnn" if large else "toulbar2"
     return "cycle_lp" if game.n_players >= SPARSE_PLAYERS else "toulbar2"
+
+
+def fastest_social_optimum(
+    game: PairwiseGame,
+    time_limit: float | None,
+    threads: int | None = None,
+    incumbent: np.ndarray | None = None,
+) -> Any:
+    """The social optimum by the method of :func:`social_optimum_method`.
+
+    For the prices of the equilibrium methods that are not models (``cpsat``,
+    ``search``). ``incumbent`` (a known profile, e.g. the best equilibrium)
+    starts toulbar2 and ``cycle_lp``; ``dnn`` finds its own.
+
+    Returns
+    -------
+    Toulbar2Outcome, CycleLpOutcome or DnnOutcome
+        Each has the ``status`` and the best ``profile`` found.
+
+    Examples
+    --------
+    >>> game = PairwiseGame.random(6, 2, seed=0)
+    >>> found = fastest_social_optimum(game, 10)
+    >>> str(found.status), game.welfare(found.profile)
+    ('optimal', 171.0)
+    """
+    method = social_optimum_method(game)
+    if method == "dnn":
+        return dnn_social_optimum(game, time_limit, threads=threads)
+    if method == "cycle_lp":
+        return cycle_lp_social_optimum(game, time_limit, threads=threads, incumbent=incumbent)
+    return toulbar2_social_optimum(game, time_limit, incumbent=incumbent)
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,10 @@ are measured, and the target of ``alignment``. In general NP-hard (MAP
 inference in a pairwise Markov random field).
 
 Methods, in order of preference (with no method named, ``solve`` runs
-``dnn`` instead of ``toulbar2`` on large dense games and ``cycle_lp`` on
-sparse games of at least 100 players, see :func:`preferred_method`):
+``dnn`` instead of ``toulbar2`` on large dense games and on games of average
+degree at least 12 with at most 200 actions, and ``cycle_lp`` on the other
+games of at least 100 players that are not dense, see
+:func:`preferred_method`):
 
 ``toulbar2``
     The game as a weighted CSP (cost function network) solved by toulbar2's
