@@ -4,7 +4,9 @@ The objectives ``social_optimum``, ``equilibrium``, ``alignment`` and
 ``q_learning`` read a :class:`~fairmas.models.pairwise_game.PairwiseGame`; their
 methods call the MILP (:mod:`fairmas.formulations.pairwise_game` on HiGHS), CP-SAT
 (:mod:`fairmas.solvers.game_cpsat`) or the compiled enumeration
-(:mod:`fairmas.solvers.game_enumeration`) through the helpers here.
+(:mod:`fairmas.solvers.game_enumeration`) through the helpers here, and
+:func:`social_optimum_method` says which social-optimum solver is fastest on
+a game (the default of ``social_optimum`` and the prices of ``equilibrium``).
 """
 
 from __future__ import annotations
