@@ -36,9 +36,37 @@ from fairmas.solvers.options import DEFAULT_MIP_GAP, SolveOptions
 
 
 def load(path: str | Path, format: str | None = None) -> Instance:
-    """Read and validate an instance file (YAML, JSON or TOML by extension).
+    r"""Read and validate an instance file (YAML, JSON or TOML by extension).
 
     ``format="odpip"`` reads an ODP-IP value file as a ``coalition_game``.
+
+    Raises
+    ------
+    InstanceError
+        For a missing, unreadable, malformed or inconsistent file: the message
+        names the file, the field path and the rule broken.
+
+    Examples
+    --------
+    A prisoner's dilemma, then the same file with a table one row short:
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "dilemma.yaml"
+    >>> _ = path.write_text(
+    ...     "kind: pairwise_game\n"
+    ...     "players: {alice: [cooperate, defect], bob: [cooperate, defect]}\n"
+    ...     "payoffs:\n"
+    ...     "  - {player: alice, opponent: bob, table: [[3, 0], [5, 1]]}\n"
+    ...     "  - {player: bob, opponent: alice, table: [[3, 0], [5, 1]]}\n"
+    ... )
+    >>> game = load(path)
+    >>> game.kind, game.n_players
+    ('pairwise_game', 2)
+    >>> _ = path.write_text(path.read_text().replace("[[3, 0], [5, 1]]", "[[3, 0]]", 1))
+    >>> load(path)
+    Traceback (most recent call last):
+    ...
+    fairmas.errors.InstanceError: ...dilemma.yaml: payoffs[0].table: must have 2 row(s), one per ...
     """
     return load_instance(path, format)
 
@@ -248,6 +276,20 @@ def compare(
     -------
     list of Result
         In the order of ``methods``.
+
+    Examples
+    --------
+    The social optimum of a prisoner's dilemma, by the MILP and by enumeration:
+
+    >>> import fairmas
+    >>> dilemma = [[3, 0], [5, 1]]
+    >>> game = fairmas.PairwiseGame.from_tables(
+    ...     {"alice": ["cooperate", "defect"], "bob": ["cooperate", "defect"]},
+    ...     [("alice", "bob", dilemma), ("bob", "alice", dilemma)],
+    ... )
+    >>> results = fairmas.compare(game, "social_optimum", ["milp", "enumerate"])
+    >>> [(r.method, r.value, r.details["agrees"]) for r in results]
+    [('milp', 6.0, True), ('enumerate', 6.0, True)]
     """
     chosen_objective = get_objective(objective)
     instance = _as_instance(instance)
@@ -330,7 +372,15 @@ ALL_OBJECTIVES = "all"
 
 
 def objectives_for(instance: Instance) -> list[Objective]:
-    """The registered objectives that read ``instance.kind`` instances."""
+    """The registered objectives that read ``instance.kind`` instances.
+
+    Examples
+    --------
+    >>> import fairmas
+    >>> game = fairmas.PairwiseGame.from_tables({"a": ["x"], "b": ["x"]}, [("a", "b", [[1]])])
+    >>> sorted(o.name for o in objectives_for(game))
+    ['alignment', 'equilibrium', 'q_learning', 'social_optimum']
+    """
     return [o for o in OBJECTIVES.values() if instance.kind in o.kinds]
 
 
@@ -360,6 +410,25 @@ def compare_all(
         When no objective reads this kind of instance.
     ParameterError
         For a parameter none of the objectives knows.
+
+    Examples
+    --------
+    Every objective of a prisoner's dilemma; ``episodes`` and ``seed`` go to
+    ``q_learning`` alone:
+
+    >>> import fairmas
+    >>> dilemma = [[3, 0], [5, 1]]
+    >>> game = fairmas.PairwiseGame.from_tables(
+    ...     {"alice": ["cooperate", "defect"], "bob": ["cooperate", "defect"]},
+    ...     [("alice", "bob", dilemma), ("bob", "alice", dilemma)],
+    ... )
+    >>> results = fairmas.compare_all(game, episodes=200, seed=0)
+    >>> sorted({(r.objective, r.details["agrees"]) for r in results if r.objective != "q_learning"})
+    [('alignment', True), ('equilibrium', True), ('social_optimum', True)]
+    >>> fairmas.compare_all(game, colour="red")
+    Traceback (most recent call last):
+    ...
+    fairmas.errors.ParameterError: --param colour: unknown parameter for the objectives of ...
     """
     instance = _as_instance(instance)
     fitting = objectives_for(instance)
