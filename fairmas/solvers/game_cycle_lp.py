@@ -70,6 +70,7 @@ from fairmas.solvers.game_annealing import BackgroundAnnealing
 from fairmas.solvers.game_cpsat import Scaling, integer_scale
 from fairmas.solvers.game_local_search import local_welfare_profile
 from fairmas.solvers.game_toulbar2 import toulbar2_social_optimum
+from fairmas.solvers.highs_clock import limit_next_run
 
 CUT_SHARE = 0.5
 """Share of the time limit after which no new cutting-plane round begins."""
@@ -319,7 +320,7 @@ def cycle_lp_social_optimum(
         while True:
             if math.isfinite(limit):  # a round begun before the cut deadline may finish after it
                 left = started + limit - SEARCH_RESERVE - time.perf_counter()
-                highs.setOptionValue("time_limit", max(0.1, left))
+                limit_next_run(highs, max(0.1, left))
             highs.run()
             if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
                 break  # out of time (or numerical trouble): keep the last proved bound

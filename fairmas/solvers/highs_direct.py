@@ -26,6 +26,7 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from fairmas.formulations.hints import LP_ALGORITHM_HINT
 from fairmas.result import Status
+from fairmas.solvers.highs_clock import limit_next_run
 from fairmas.solvers.options import SolveOptions
 
 IPM_THRESHOLD_NONZEROS = 300_000
@@ -366,7 +367,7 @@ class CompiledModel:
         options = options or SolveOptions()
         highs = self.highs
         highs.setOptionValue("output_flag", bool(options.verbose))
-        highs.setOptionValue("time_limit", float(options.time_limit or math.inf))
+        limit_next_run(highs, options.time_limit)
         highs.setOptionValue("mip_rel_gap", float(options.mip_gap))
         if options.threads is not None:
             highs.setOptionValue("threads", int(options.threads))
