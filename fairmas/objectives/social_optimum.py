@@ -181,7 +181,7 @@ def _compile_cycle_lp() -> None:
     warm_up=_compile_cycle_lp,
 )
 def run_cycle_lp(problem: GameProblem, options: SolveOptions) -> Outcome:
-    """Cut rounds on half the time limit, then toulbar2; annealing on a second thread."""
+    """Cut rounds on up to 90 % of the time limit, then toulbar2; annealing on a second thread."""
     found = cycle_lp_social_optimum(
         problem.game, time_limit=options.time_limit, threads=options.threads
     )
