@@ -2,10 +2,11 @@
 
 Run with ``make bench`` (or ``.venv/bin/python benchmarks/bench_games.py``);
 ``--quick`` runs the small games only with a 10 s limit; ``--games`` and
-``--tasks`` pick games and tables. Prints markdown
-tables for BENCHMARKS.md.
+``--tasks`` pick games and tables, ``--methods`` the methods (the rest show
+"—"), ``--seeds`` the random games (one row per game and seed; default
+seed 0). Prints markdown tables for BENCHMARKS.md.
 
-Games (``PairwiseGame.random``, seed 0): integer payoffs uniform in [0, 10)
+Games (``PairwiseGame.random``, seed 0 unless ``--seeds``): integer payoffs uniform in [0, 10)
 for both directions of every interacting pair; sparse games of 50, 200 and
 1000 players × 3 actions on a uniform random graph of average degree 4, and
 dense games (every pair interacts) of 10 players × 4 actions, 15 × 5 and 30 × 5.
@@ -28,6 +29,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -115,6 +117,13 @@ def weak_milp(game: PairwiseGame, task: str) -> pyo.ConcreteModel:
 # ----------------------------------------------------------------------------- runs
 
 
+WEAK_MILP = "weak_milp"
+"""The peer's name in ``--methods``."""
+
+COLUMNS = ("milp", "cpsat", "toulbar2", "cycle_lp", "dnn", "search", "enumerate", WEAK_MILP)
+HEADERS = {WEAK_MILP: "weak MILP peer (s)"}
+
+
 def run_fairmas(game: PairwiseGame, task: str, method: str, limit: float):
     started = time.perf_counter()
     if task == "optimum":
@@ -145,66 +154,58 @@ def cell(run) -> str:
     return f"> {elapsed:.3g} ({status}, {shown})"
 
 
-def task_table(names: list[str], task: str, limit: float) -> str:
+def applicable_methods(game: PairwiseGame, task: str) -> list[str]:
+    """The methods of the table that run on ``game`` for ``task``, in column order."""
+    methods = ["milp", "cpsat"]
+    if task == "optimum":
+        methods += ["toulbar2", "cycle_lp"]
+        if game.total_actions <= DNN_ACTION_LIMIT:
+            methods.append("dnn")
+    else:
+        methods.append("search")
+    if game.n_profiles <= ENUMERATION_LIMIT:
+        methods.append("enumerate")
+    return [*methods, WEAK_MILP]
+
+
+def task_table(
+    names: list[str], task: str, limit: float, seeds: list[int], methods: list[str] | None
+) -> str:
     rows = []
-    for name in names:
+    for name, seed in ((name, seed) for name in names for seed in seeds):
         n, m, degree = GAMES[name]
-        game = PairwiseGame.random(n, m, degree=degree, seed=0)
-        runs = {
-            "milp": run_fairmas(game, task, "milp", limit),
-            "cpsat": run_fairmas(game, task, "cpsat", limit),
-        }
-        if task == "optimum":
-            runs["toulbar2"] = run_fairmas(game, task, "toulbar2", limit)
-            runs["cycle_lp"] = run_fairmas(game, task, "cycle_lp", limit)
-            if game.total_actions <= DNN_ACTION_LIMIT:
-                runs["dnn"] = run_fairmas(game, task, "dnn", limit)
-        else:
-            runs["search"] = run_fairmas(game, task, "search", limit)
-        if game.n_profiles <= ENUMERATION_LIMIT:
-            runs["enumerate"] = run_fairmas(game, task, "enumerate", limit)
-        runs["weak MILP"] = run_weak(game, task, limit)
+        game = PairwiseGame.random(n, m, degree=degree, seed=seed)
+        runs = {}
+        for method in applicable_methods(game, task):
+            if methods is None or method in methods:
+                run = run_weak if method == WEAK_MILP else partial(run_fairmas, method=method)
+                runs[method] = run(game, task, limit=limit)
         proven = [r[2] for r in runs.values() if r[1] == "optimal"]
         agree = all(values_agree(x, proven[0]) for x in proven) if proven else None
         value = "no pure NE" if all(r[1] == "infeasible" for r in runs.values()) else None
         if value is None:
             value = "—" if not proven else f"{proven[0]:.10g}"
         ratio = "—"
-        if runs["milp"][1] in ("optimal", "infeasible") and runs["cpsat"][1] in (
-            "optimal",
-            "infeasible",
-        ):
+        decided = ("optimal", "infeasible")
+        if all(key in runs and runs[key][1] in decided for key in ("milp", "cpsat")):
             ratio = f"{runs['cpsat'][0] / runs['milp'][0]:.2g}×"
+        label = name if seeds == [0] else f"{name} (seed {seed})"
         rows.append(
             [
-                name,
+                label,
                 format_count(game.n_profiles),
-                cell(runs["milp"]),
-                cell(runs["cpsat"]),
-                cell(runs["toulbar2"]) if "toulbar2" in runs else "—",
-                cell(runs["cycle_lp"]) if "cycle_lp" in runs else "—",
-                cell(runs["dnn"]) if "dnn" in runs else "—",
-                cell(runs["search"]) if "search" in runs else "—",
-                cell(runs["enumerate"]) if "enumerate" in runs else "—",
-                cell(runs["weak MILP"]),
+                *(cell(runs[column]) if column in runs else "—" for column in COLUMNS),
                 value,
                 {True: "✓", False: "✗", None: "—"}[agree],
                 ratio,
             ]
         )
-        print(f"  {task} {name} done", file=sys.stderr)
+        print(f"  {task} {label} done", file=sys.stderr)
     return table(
         [
             "game",
             "profiles",
-            "milp (s)",
-            "cpsat (s)",
-            "toulbar2 (s)",
-            "cycle_lp (s)",
-            "dnn (s)",
-            "search (s)",
-            "enumerate (s)",
-            "weak MILP peer (s)",
+            *(HEADERS.get(column, f"{column} (s)") for column in COLUMNS),
             "value",
             "agree",
             "cpsat / milp",
@@ -236,6 +237,12 @@ def main() -> None:
     parser.add_argument(
         "--tasks", nargs="*", choices=[*TASKS, "learning"], help="only these tables"
     )
+    parser.add_argument(
+        "--methods", nargs="*", choices=list(COLUMNS), help="only these methods (others show —)"
+    )
+    parser.add_argument(
+        "--seeds", nargs="*", type=int, default=[0], help="seeds of the random games (default 0)"
+    )
     args = parser.parse_args()
     names = args.games or (list(QUICK) if args.quick else list(GAMES))
     limit = 10.0 if args.quick else args.time_limit
@@ -247,7 +254,7 @@ def main() -> None:
     for task, title in TASKS.items():
         if task in tasks:
             print(f"### {title}\n")
-            print(task_table(names, task, limit) + "\n")
+            print(task_table(names, task, limit, args.seeds, args.methods) + "\n")
     if "learning" in tasks:
         print("### Q-learning throughput (state=none)\n")
         print(learning_table(names, 2_000 if args.quick else 20_000))
