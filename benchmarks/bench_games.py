@@ -148,7 +148,7 @@ def cell(run) -> str:
         note = "" if status == "optimal" else " (no pure NE)"
         return f"{elapsed:.3g}{note}"
     if gap is not None:
-        shown = f"gap {gap:.1%}"
+        shown = f"gap {gap:.1%}" if gap >= 0.001 else f"gap {gap:.2%}"  # keep 0.02 % visible
     else:  # no bound: show the incumbent, if any
         shown = "—" if value is None else f"found {value:.6g}, no bound"
     return f"> {elapsed:.3g} ({status}, {shown})"
