@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -144,16 +145,105 @@ def toulbar2_social_optimum(
         )
         if ceiling <= 0:  # the incumbent earns every pair's best: nothing is better
             return Toulbar2Outcome(Status.OPTIMAL, profile, game.welfare(profile), scaling, 0)
-    _fresh_toulbar2()
     # the incumbent's own cost stays below the initial upper bound, so the network always has
     # a solution (toulbar2 reports none, rather than a proof, when nothing beats the bound)
-    network = pytoulbar2.CFN(
-        ubinit=None if ceiling is None else ceiling + 1, resolution=0, verbose=-1
+    search = toulbar2_minimize(
+        tuple(int(size) for size in game.n_actions),
+        [
+            ((int(u[e]), int(v[e])), int(welfare.max()) - welfare)
+            for e, welfare in enumerate(tables)
+        ],
+        None if ceiling is None else ceiling + 1,
+        time_limit,
     )
-    for player in range(game.n_players):
-        network.AddVariable(f"p{player}", range(int(game.n_actions[player])))
-    for e, welfare in enumerate(tables):
-        network.AddFunction([int(u[e]), int(v[e])], (int(welfare.max()) - welfare).ravel().tolist())
+    bound = (best_total - search.dual) / scaling.factor if search.dual is not None else None
+    if search.profile is None:
+        status = Status.MAX_TIME_LIMIT if time_limit is not None else Status.ERROR
+        if ceiling is not None:  # the search stopped before it even met the incumbent again
+            return Toulbar2Outcome(
+                status, np.asarray(incumbent, dtype=np.int64), bound, scaling, search.nodes
+            )
+        return Toulbar2Outcome(status, None, bound, scaling, search.nodes)
+    if search.proved:
+        bound = (best_total - search.cost) / scaling.factor
+    status = Status.OPTIMAL if search.proved else Status.MAX_TIME_LIMIT
+    return Toulbar2Outcome(status, search.profile, bound, scaling, search.nodes)
+
+
+@dataclass(frozen=True)
+class NetworkSearch:
+    """What a toulbar2 search of a cost function network ended with.
+
+    Attributes
+    ----------
+    profile : ndarray of int64 or None
+        The cheapest assignment found below the initial upper bound (None when
+        none was found).
+    cost : int or None
+        Its cost.
+    dual : float or None
+        toulbar2's lower bound on the cost of every assignment below the upper bound.
+    nodes : int
+        Search nodes explored.
+    exhausted : bool
+        The search space was exhausted within the time limit: ``profile`` is
+        optimal, or, when None, nothing costs less than the upper bound.
+    """
+
+    profile: np.ndarray | None
+    cost: int | None
+    dual: float | None
+    nodes: int
+    exhausted: bool
+
+    @property
+    def proved(self) -> bool:
+        """The assignment found is optimal (exhausted, or its cost met the lower bound)."""
+        if self.profile is None:
+            return False
+        return self.exhausted or (self.dual is not None and self.dual >= self.cost - 0.5)
+
+
+def toulbar2_minimize(
+    domains: tuple[int, ...],
+    functions: Iterable[tuple[tuple[int, ...], np.ndarray]],
+    upper: int | None = None,
+    time_limit: float | None = None,
+) -> NetworkSearch:
+    """The cheapest assignment of a cost function network with integer costs, by toulbar2.
+
+    Parameters
+    ----------
+    domains : tuple of int
+        Number of values of every variable.
+    functions : iterable of (scope, table)
+        Non-negative integer costs, one axis of ``table`` per variable of ``scope``.
+    upper : int, optional
+        Only assignments costing strictly less are searched for.
+    time_limit : float, optional
+        Seconds of CPU time, as for :func:`toulbar2_social_optimum`.
+
+    Returns
+    -------
+    NetworkSearch
+
+    Examples
+    --------
+    >>> found = toulbar2_minimize((2, 2), [((0,), np.array([0, 3])),
+    ...                                    ((0, 1), np.array([[4, 1], [0, 2]]))])
+    >>> found.profile.tolist(), found.cost, found.proved
+    ([0, 1], 1, True)
+    >>> toulbar2_minimize((2,), [((0,), np.array([5, 7]))], upper=5).profile is None
+    True
+    """
+    _fresh_toulbar2()
+    network = pytoulbar2.CFN(ubinit=upper, resolution=0, verbose=-1)
+    for variable, size in enumerate(domains):
+        network.AddVariable(f"x{variable}", range(int(size)))
+    for scope, table in functions:
+        network.AddFunction(
+            [int(v) for v in scope], np.asarray(table, dtype=np.int64).ravel().tolist()
+        )
     seconds = 0 if time_limit is None else max(1, math.ceil(time_limit))
     started = time.process_time()
     with TimeLimitWatchdog(seconds or None) as watchdog:
@@ -163,22 +253,17 @@ def toulbar2_social_optimum(
     # time does not: under load a timed-out search can return before ``seconds`` of wall
     # time), or when the watchdog interrupted it. Only a search that used clearly less CPU
     # than that, and that the watchdog left alone, can have been exhausted.
-    finished = seconds == 0 or (
+    exhausted = seconds == 0 or (
         not watchdog.fired and time.process_time() - started < seconds - CPU_MARGIN
     )
-    nodes = int(network.GetNbNodes())
     dual = network.GetDDualBound()
-    bound = (best_total - float(dual)) / scaling.factor if dual is not None else None
+    nodes = int(network.GetNbNodes())
     if found is None:
-        status = Status.MAX_TIME_LIMIT if seconds else Status.ERROR
-        if ceiling is not None:  # the search stopped before it even met the incumbent again
-            return Toulbar2Outcome(
-                status, np.asarray(incumbent, dtype=np.int64), bound, scaling, nodes
-            )
-        return Toulbar2Outcome(status, None, bound, scaling, nodes)
-    profile = np.asarray(found[0], dtype=np.int64)
-    proved = finished or (dual is not None and float(dual) >= float(found[1]) - 0.5)
-    status = Status.OPTIMAL if proved else Status.MAX_TIME_LIMIT
-    if proved:
-        bound = (best_total - float(found[1])) / scaling.factor
-    return Toulbar2Outcome(status, profile, bound, scaling, nodes)
+        return NetworkSearch(None, None, None if dual is None else float(dual), nodes, exhausted)
+    return NetworkSearch(
+        np.asarray(found[0], dtype=np.int64),
+        round(found[1]),
+        None if dual is None else float(dual),
+        nodes,
+        exhausted,
+    )
