@@ -11,11 +11,8 @@ from hypothesis import given, settings
 from fairmas.models.pairwise_game import PairwiseGame
 from fairmas.solvers.game_presolve import presolve
 from tests.oracles import pairwise_game_brute_force
+from tests.test_dual_reparametrization import all_profiles
 from tests.test_pairwise_game import games
-
-
-def all_profiles(game: PairwiseGame):
-    return (np.array(p) for p in itertools.product(*(range(int(m)) for m in game.n_actions)))
 
 
 @settings(max_examples=60, deadline=None)

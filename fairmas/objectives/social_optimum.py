@@ -20,10 +20,12 @@ games of at least 100 players that are not dense, see
     Best on dense games (every pair interacts), where the LP bounds of the
     other methods are weak; at most 1000 actions in total.
 ``cycle_lp``
-    The local marginal polytope LP tightened by cycle inequalities (HiGHS),
-    rounded into incumbents; toulbar2 finishes when the bound does not meet
-    the incumbent (:mod:`fairmas.solvers.game_cycle_lp`). Best on large sparse
-    games, where the tightened LP is often exact.
+    Players with at most two partners eliminated exactly, then the local
+    marginal polytope LP tightened by cycle inequalities (HiGHS), rounded
+    into incumbents; when the bound does not meet the incumbent, toulbar2
+    searches the LP dual's exact cost network, which starts from the
+    tightened bound (:mod:`fairmas.solvers.game_cycle_lp`). Best on large
+    sparse games, where the tightened LP is often exact or nearly so.
 ``milp``
     Pyomo MILP on HiGHS; products linearized on interacting pairs only, by the
     local marginal polytope (:mod:`fairmas.formulations.pairwise_game`).
@@ -177,11 +179,11 @@ def _compile_cycle_lp() -> None:
     SOCIAL_OPTIMUM,
     "cycle_lp",
     exact=True,
-    summary="local polytope LP + cycle inequalities (HiGHS), toulbar2 on the remaining gap",
+    summary="presolve, local polytope LP + cycle inequalities (HiGHS), toulbar2 on the LP dual",
     warm_up=_compile_cycle_lp,
 )
 def run_cycle_lp(problem: GameProblem, options: SolveOptions) -> Outcome:
-    """Cut rounds on up to 90 % of the time limit, then toulbar2; annealing on a second thread."""
+    """Presolve, cut rounds on up to 90 % of the limit, then toulbar2 on the LP dual's network."""
     found = cycle_lp_social_optimum(
         problem.game, time_limit=options.time_limit, threads=options.threads
     )
