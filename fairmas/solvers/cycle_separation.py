@@ -26,6 +26,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,7 +49,7 @@ BATCH = 200
 """Sources per compiled call, between two looks at the deadline."""
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _shortest_odd_walks(indptr, indices, weights, sources, n, limit):  # pragma: no cover
     """For each source s < n, a shortest walk from s to s + n in the doubled graph.
 
@@ -136,6 +137,7 @@ class CycleSeparator:
     n_nodes: int
     node_u: np.ndarray
     node_v: np.ndarray
+    workers: int = 1
     cell_of: dict[tuple[int, int], int] = field(default_factory=dict)
     seen: set[tuple[tuple[int, bool], ...]] = field(default_factory=set)
 
@@ -201,20 +203,27 @@ class CycleSeparator:
         )
         indptr, indices = graph.indptr.astype(np.int64), graph.indices.astype(np.int64)
         cuts: list[tuple[dict[int, float], float]] = []
-        for first in range(0, sources.size, BATCH):
-            if time.perf_counter() > deadline or len(cuts) >= MAX_CUTS:
-                break
-            batch = sources[first : first + BATCH]
-            lengths, start, walks = _shortest_odd_walks(
-                indptr, indices, graph.data, batch, n, 1.0 - VIOLATION
-            )
-            for k in np.argsort(lengths):
-                if lengths[k] >= 1.0 - VIOLATION or len(cuts) >= MAX_CUTS:
+
+        def search(batch: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            return _shortest_odd_walks(indptr, indices, graph.data, batch, n, 1.0 - VIOLATION)
+
+        step = BATCH * max(1, self.workers)
+        with ThreadPoolExecutor(max(1, self.workers)) as pool:
+            for first in range(0, sources.size, step):
+                if time.perf_counter() > deadline or len(cuts) >= MAX_CUTS:
                     break
-                walk = walks[start[k] : start[k + 1]][::-1].tolist()
-                cut = self._cut(odd_cycle(walk, n))
-                if cut is not None:
-                    cuts.append(cut)
+                batches = [
+                    sources[at : min(at + BATCH, first + step)]
+                    for at in range(first, min(first + step, sources.size), BATCH)
+                ]
+                for lengths, start, walks in pool.map(search, batches):
+                    for k in np.argsort(lengths):
+                        if lengths[k] >= 1.0 - VIOLATION or len(cuts) >= MAX_CUTS:
+                            break
+                        walk = walks[start[k] : start[k + 1]][::-1].tolist()
+                        cut = self._cut(odd_cycle(walk, n))
+                        if cut is not None:
+                            cuts.append(cut)
         return cuts
 
     def _cut(self, cycle: list[int]) -> tuple[dict[int, float], float] | None:

@@ -101,6 +101,13 @@ SIMPLEX_PATIENCE = 5.0
 dual simplex, took this many times as long as the first by the interior point method
 (:class:`_LpAlgorithm`)."""
 
+PROBE_GAP = 10.0
+"""Once the bound is within this many units of the (integer-scaled) costs of the incumbent, every
+cut round from the third on is followed by a short toulbar2 search of the LP dual's cost network."""
+
+PROBE_SECONDS = 1.0
+"""Seconds of CPU time (toulbar2's clock) of such a search."""
+
 SEARCH_RESERVE = 1.0
 """Seconds of the time limit an LP solve always leaves to the toulbar2 search."""
 
@@ -402,14 +409,16 @@ def _tightened_lp_search(
         return (best_total - cost) / scaling.factor
 
     highs = polytope.highs
-    separator = CycleSeparator(polytope.n_nodes, polytope.cell_node_u, polytope.cell_node_v)
+    separator = CycleSeparator(
+        polytope.n_nodes, polytope.cell_node_u, polytope.cell_node_v, workers=2 if parallel else 1
+    )
     best = _Incumbent(game, polytope, local_welfare_profile(game))
     if incumbent is not None:
         best.offer(np.asarray(incumbent, dtype=np.int64))
     stats: dict = {"actions": game.total_actions}
-    bound = -math.inf
-    bound_lp: _LpArrays | None = None  # the LP and dual that proved ``bound``
-    rounds = cuts = 0
+    bound = lp_value = -math.inf  # the best bound proved; the best by an LP dual alone
+    bound_lp: _LpArrays | None = None  # the LP and dual that proved ``lp_value``
+    rounds = cuts = probes = probe_nodes = 0
     cut_deadline = started + CUT_SHARE * limit
     annealing = None
     choice = _LpAlgorithm()
@@ -422,21 +431,36 @@ def _tightened_lp_search(
             if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
                 break  # out of time (or numerical trouble): keep the last proved bound
             x = np.asarray(highs.getSolution().col_value)
-            previous = bound
+            previous = lp_value
             lp = _lp_arrays(polytope)
             value = _dual_bound(lp)
-            if value > bound:
-                bound, bound_lp = value, lp
-            stats.setdefault("lp_bound", welfare_of(bound))
+            if value > lp_value:
+                lp_value, bound_lp = value, lp
+            bound = max(bound, value)
+            stats.setdefault("lp_bound", welfare_of(value))
             best.offer(_round(game, x, polytope))
             if annealing is not None:
                 best.offer(annealing.best().profile)
             if (
                 best.cost - bound < max(unit, 1e-9)
                 or time.perf_counter() > cut_deadline
-                or (rounds > 1 and bound - previous < 1e-3 * max(unit, 1e-9))
+                or (rounds > 1 and lp_value - previous < 1e-3 * max(unit, 1e-9))
             ):
                 break
+            if (
+                rounds >= 2
+                and best.cost - bound <= PROBE_GAP
+                and time.perf_counter() + PROBE_SECONDS < cut_deadline
+            ):
+                probe: dict = {}
+                network = _reparametrized_network(game, polytope, bound_lp)
+                if network is not None:
+                    searched = _search_network(network, best, unit, PROBE_SECONDS, probe)
+                    bound = max(bound, min(searched, best.cost))
+                    probes += 1
+                    probe_nodes += probe["search_nodes"]
+                    if best.cost - bound < max(unit, 1e-9):
+                        break
             if annealing is None and parallel:
                 annealing = BackgroundAnnealing(game, start=best.profile).__enter__()
             found = separator.violated_cycles(x, cut_deadline)
@@ -459,8 +483,10 @@ def _tightened_lp_search(
         stats.update(
             rounds=rounds,
             cuts=cuts,
-            cycle_bound=welfare_of(bound) if math.isfinite(bound) else None,
+            cycle_bound=welfare_of(min(lp_value, best.cost)) if math.isfinite(lp_value) else None,
             cut_seconds=time.perf_counter() - started,
+            probes=probes,
+            probe_nodes=probe_nodes,
         )
         if best.cost - bound < max(unit, 1e-9):
             stats["search_nodes"] = 0
