@@ -132,6 +132,9 @@ class CycleSeparator:
         Indicator columns 0..n_nodes-1 (one per player and action).
     node_u, node_v : ndarray of int
         The two indicators of every pair cell; cell k is column n_nodes + k.
+    workers : int
+        Threads for the shortest-path searches (the compiled kernel releases
+        the GIL): batches of :data:`BATCH` sources run side by side.
     """
 
     n_nodes: int
