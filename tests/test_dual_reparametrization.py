@@ -64,7 +64,7 @@ def test_the_network_costs_exactly_resolution_times_the_lp_cost_of_every_profile
         duals = lp.duals + rng.normal(0.0, 2.0, lp.duals.size)
         duals[polytope.n_rows :] = np.abs(duals[polytope.n_rows :])
         lp = cycle_lp._LpArrays(lp.matrix, lp.lower, lp.costs, lp.upper, duals)
-    network = cycle_lp._reparametrized_network(game, polytope, lp)
+    network = cycle_lp._Networks(game, polytope).of(lp)
     assert network is not None
     assert network.dropped_cuts == 0
     assert all(table.min() == 0 for table in network.functions.values())
@@ -79,7 +79,7 @@ def test_the_constant_is_the_cycle_tightened_lp_bound(seed: int) -> None:
     game = frustrated_game(7, 3, seed)
     polytope, states = lp_with_cuts(game, 3)
     for lp in states:
-        network = cycle_lp._reparametrized_network(game, polytope, lp)
+        network = cycle_lp._Networks(game, polytope).of(lp)
         bound = cycle_lp._dual_bound(lp)
         # rounding D·y moves each of the few hundred functions' minima by a few 1/D at most
         assert abs(network.constant / network.resolution - bound) < 1e-3

@@ -430,6 +430,7 @@ def _tightened_lp_search(
     cut_deadline = started + CUT_SHARE * limit
     annealing = None
     choice = _LpAlgorithm()
+    networks = _Networks(game, polytope)
     try:
         while True:
             if math.isfinite(limit):  # a round begun before the cut deadline may finish after it
@@ -461,7 +462,7 @@ def _tightened_lp_search(
                 and time.perf_counter() + PROBE_SECONDS < cut_deadline
             ):
                 probe: dict = {}
-                network = _reparametrized_network(game, polytope, bound_lp)
+                network = networks.of(bound_lp)
                 if network is not None:
                     searched = _search_network(network, best, unit, PROBE_SECONDS, probe)
                     bound = max(bound, min(searched, best.cost))
@@ -501,9 +502,7 @@ def _tightened_lp_search(
             return CycleLpOutcome(
                 Status.OPTIMAL, best.profile, welfare_of(best.cost), scaling, stats
             )
-        network = None
-        if bound_lp is not None:
-            network = _reparametrized_network(game, polytope, bound_lp)
+        network = None if bound_lp is None else networks.of(bound_lp)
         remaining = None if time_limit is None else max(1.0, started + limit - time.perf_counter())
         if network is None:  # no LP solved in time (or costs too large to scale): plain toulbar2
             search = toulbar2_social_optimum(game, remaining, best.profile)
@@ -533,33 +532,43 @@ def _tightened_lp_search(
             annealing.stop()
 
 
-def _reparametrized_network(
-    game: PairwiseGame, polytope: _LocalPolytope, lp: _LpArrays
-) -> CostNetwork | None:
-    """The cost network of the LP dual that proved the bound (None when D·costs overflow)."""
-    resolution = resolution_for(2.0 * float(polytope.cell_cost.max(initial=0.0)) * game.n_tables)
-    if resolution == 0:
-        return None
-    offset = game.action_offset
-    node_player = np.repeat(np.arange(game.n_players, dtype=np.int64), game.n_actions)
-    node_action = np.arange(polytope.n_nodes, dtype=np.int64) - offset[node_player]
-    none = np.full(polytope.n_nodes, -1, dtype=np.int64)
-    columns = ColumnScopes(
-        first_player=np.concatenate([node_player, node_player[polytope.cell_node_u]]),
-        first_action=np.concatenate([node_action, node_action[polytope.cell_node_u]]),
-        second_player=np.concatenate([none, node_player[polytope.cell_node_v]]),
-        second_action=np.concatenate([none, node_action[polytope.cell_node_v]]),
-    )
-    return reparametrize(
-        lp.matrix,
-        lp.lower,
-        lp.costs,
-        lp.duals,
-        polytope.n_rows,
-        columns,
-        tuple(int(m) for m in game.n_actions),
-        resolution,
-    )
+class _Networks:
+    """The cost network of an LP dual (:func:`reparametrize`), built once per LP state."""
+
+    def __init__(self, game: PairwiseGame, polytope: _LocalPolytope) -> None:
+        self.domains = tuple(int(m) for m in game.n_actions)
+        self.n_equalities = polytope.n_rows
+        self.resolution = resolution_for(
+            2.0 * float(polytope.cell_cost.max(initial=0.0)) * game.n_tables
+        )
+        node_player = np.repeat(np.arange(game.n_players, dtype=np.int64), game.n_actions)
+        node_action = np.arange(polytope.n_nodes, dtype=np.int64) - game.action_offset[node_player]
+        none = np.full(polytope.n_nodes, -1, dtype=np.int64)
+        self.columns = ColumnScopes(
+            first_player=np.concatenate([node_player, node_player[polytope.cell_node_u]]),
+            first_action=np.concatenate([node_action, node_action[polytope.cell_node_u]]),
+            second_player=np.concatenate([none, node_player[polytope.cell_node_v]]),
+            second_action=np.concatenate([none, node_action[polytope.cell_node_v]]),
+        )
+        self.last: tuple[_LpArrays, CostNetwork] | None = None
+
+    def of(self, lp: _LpArrays) -> CostNetwork | None:
+        """The network of ``lp``'s dual (None when D·costs would overflow int64)."""
+        if self.resolution == 0:
+            return None
+        if self.last is None or self.last[0] is not lp:
+            network = reparametrize(
+                lp.matrix,
+                lp.lower,
+                lp.costs,
+                lp.duals,
+                self.n_equalities,
+                self.columns,
+                self.domains,
+                self.resolution,
+            )
+            self.last = (lp, network)
+        return self.last[1]
 
 
 def _search_network(
