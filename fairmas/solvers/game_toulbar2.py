@@ -256,14 +256,10 @@ def toulbar2_minimize(
     exhausted = seconds == 0 or (
         not watchdog.fired and time.process_time() - started < seconds - CPU_MARGIN
     )
-    dual = network.GetDDualBound()
+    reported = network.GetDDualBound()
+    dual = None if reported is None else float(reported)
     nodes = int(network.GetNbNodes())
     if found is None:
-        return NetworkSearch(None, None, None if dual is None else float(dual), nodes, exhausted)
-    return NetworkSearch(
-        np.asarray(found[0], dtype=np.int64),
-        round(found[1]),
-        None if dual is None else float(dual),
-        nodes,
-        exhausted,
-    )
+        return NetworkSearch(None, None, dual, nodes, exhausted)
+    profile = np.asarray(found[0], dtype=np.int64)
+    return NetworkSearch(profile, round(found[1]), dual, nodes, exhausted)
