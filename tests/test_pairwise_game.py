@@ -415,3 +415,46 @@ def test_equilibrium_search_matches_enumeration_on_dense_games_and_stops_on_time
     stopped = fairmas.solve(hard, "equilibrium", "search", time_limit=0.5, prices=False)
     assert stopped.status == "max_time_limit"
     assert stopped.wall_time < 10
+
+
+def test_a_best_equilibrium_stopped_by_the_time_limit_is_bounded_by_the_social_optimum() -> None:
+    """The search stops, the social optimum (proved first) bounds the best equilibrium."""
+    game = PairwiseGame.random(12, 5, seed=0)  # the whole search takes about 0.5 s here
+    complete = search_equilibria(game)
+    optimum = toulbar2_social_optimum(game)
+    assert complete.complete
+    assert optimum.status == "optimal"
+    best, top = game.welfare(complete.best), game.welfare(optimum.profile)
+    stopped = fairmas.solve(game, "equilibrium", "search", time_limit=0.2)
+    details = stopped.details
+    assert details["social_optimum_status"] == "optimal"
+    assert details["social_optimum"] == top
+    assert "prices_note" not in details
+    assert "social_optimum_bound" not in details
+    if stopped.status == "optimal":  # a machine fast enough to finish in the time
+        assert stopped.value == best
+        return
+    assert stopped.status == "max_time_limit"
+    if stopped.value is not None:
+        assert details["verified"] is True
+        assert stopped.value <= best <= stopped.bound == top
+        assert stopped.gap == pytest.approx((top - stopped.value) / stopped.value)
+
+
+@pytest.mark.parametrize("which", ["best", "worst"])
+def test_prices_say_when_the_social_optimum_is_not_proved(which: str) -> None:
+    game = PairwiseGame.random(30, 5, seed=0)  # dense 30 × 5: its optimum takes about 20 s
+    result = fairmas.solve(game, "equilibrium", "search", time_limit=2, which=which)
+    details = result.details
+    assert result.status == "max_time_limit"
+    assert details["social_optimum_status"] == "max_time_limit"
+    assert "not proved" in details["prices_note"]
+    assert details["social_optimum_bound"] >= details["social_optimum"]
+    if result.value is None:
+        return
+    assert details["verified"] is True
+    if which == "best":  # no equilibrium beats the optimum's bound
+        assert result.bound == details["social_optimum_bound"]
+        assert result.gap > 0
+    else:  # that bound says nothing about the worst equilibrium, and the search proves none
+        assert result.bound is None
