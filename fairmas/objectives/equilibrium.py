@@ -406,18 +406,17 @@ def run_search(problem: GameProblem, options: SolveOptions) -> Outcome:
     game, params = problem.game, problem.params
     budget = Budget(options)
     optimum = None
-    statuses = []
     if params.prices:
-        share = None if budget.remaining is None else max(0.0, budget.remaining) * PRICES_SHARE
+        left = budget.remaining
+        share = None if left is None else max(0.0, left) * PRICES_SHARE
         optimum = SocialOptimum.of(fastest_social_optimum(game, share, options.threads))
-        statuses.append(optimum.status)
     keep = params.limit if params.all_equilibria else 0
     found = search_equilibria(game, budget.remaining, keep=keep, threads=options.threads)
     status = Status.OPTIMAL if found.complete else Status.MAX_TIME_LIMIT
     notes: dict[str, Any] = {"search_nodes": found.nodes}
     if found.annealing_runs:
         notes.update(annealing_runs=found.annealing_runs, annealed_equilibria=found.annealed)
-    statuses.insert(0, status)
+    statuses = [status] if optimum is None else [status, optimum.status]
     if found.best is None:
         if status is Status.OPTIMAL:
             status = Status.INFEASIBLE
