@@ -162,7 +162,7 @@ def huge_game(tmp_path: Path) -> Path:
 @pytest.mark.parametrize(
     ("objective", "alternatives"),
     [
-        ("social_optimum", "use method toulbar2, cycle_lp, milp or cpsat"),
+        ("social_optimum", "use method toulbar2, cycle_lp, dnn, milp or cpsat"),
         ("equilibrium", "use method cpsat, search or milp"),
         ("alignment", "use method milp"),
     ],

@@ -228,7 +228,7 @@ def run_cpsat(problem: GameProblem, options: SolveOptions) -> Outcome:
     "enumerate",
     exact=True,
     summary="every profile, compiled (small games: at most 10^7 profiles)",
-    applies=enumeration_fits("method toulbar2, cycle_lp, milp or cpsat"),
+    applies=enumeration_fits("method toulbar2, cycle_lp, dnn, milp or cpsat"),
     warm_up=game_enumeration.compile_kernels,
 )
 def run_enumerate(problem: GameProblem, options: SolveOptions) -> Outcome:
