@@ -340,3 +340,30 @@ def test_any_valid_result_makes_a_page(objective, method, status, value, solutio
         path.write_text(json.dumps([result.to_dict(), result.to_dict()]))
         page = build_report([path])
     assert re.findall(r'<section id="([a-z]+)">', page) == [*SECTION_IDS, "inputs"]
+
+
+def test_an_unproved_social_optimum_is_marked_in_the_game_tables(tmp_path: Path) -> None:
+    details = {
+        "which": "best",
+        "pure_equilibrium_exists": True,
+        "best_equilibrium_welfare": 4430.0,
+        "social_optimum": 4610.0,
+        "social_optimum_status": "max_time_limit",
+        "social_optimum_bound": 4613.86,
+    }
+    stopped = Result(
+        "equilibrium", "search", Status.MAX_TIME_LIMIT, 4430.0, 4613.86, 0.0415, 60.0,
+        {"profile": {"p0": "a1"}}, details,
+    )  # fmt: skip
+    proved = Result(
+        "equilibrium", "search", Status.MAX_TIME_LIMIT, 4430.0, 4612.0, 0.0411, 60.0,
+        {"profile": {"p0": "a1"}},
+        {**details, "social_optimum": 4612.0, "social_optimum_status": "optimal"},
+    )  # fmt: skip
+    path = tmp_path / "games.json"
+    path.write_text(json.dumps([stopped.to_dict(), proved.to_dict()]))
+    page = build_report([path])
+    for section_id in ("comparison", "games"):
+        body = section(page, section_id)
+        assert "4610 (not proved, ≤ 4613.86)" in body, section_id
+        assert "4612 (not proved" not in body, section_id

@@ -44,6 +44,22 @@ def _detail(key: str) -> Callable[[Result], object]:
     return lambda r: r.details.get(key) if r.value is not None else None
 
 
+def social_optimum_cell(details: dict[str, Any]) -> object:
+    """The social optimum of a game Result's ``details``, marked when it was not proved.
+
+    >>> social_optimum_cell({"social_optimum": 48.0, "social_optimum_status": "optimal"})
+    48.0
+    >>> social_optimum_cell({"social_optimum": 4610.0, "social_optimum_status": "max_time_limit",
+    ...                      "social_optimum_bound": 4613.86})
+    '4610 (not proved, ≤ 4613.86)'
+    """
+    value = details.get("social_optimum")
+    if value is None or details.get("social_optimum_status", "optimal") == "optimal":
+        return value
+    bound = details.get("social_optimum_bound")
+    return f"{value:g} (not proved{'' if bound is None else f', ≤ {bound:g}'})"
+
+
 def _names(items: object) -> str | None:
     return ", ".join(map(str, items)) or None if isinstance(items, list) else None
 
@@ -75,7 +91,7 @@ PARTITION_COLUMNS: tuple[Column, ...] = (
 )
 GAME_COLUMNS: tuple[Column, ...] = (
     ("is equilibrium", _detail("is_equilibrium")),
-    ("social optimum", _detail("social_optimum")),
+    ("social optimum", lambda r: social_optimum_cell(r.details) if r.value is not None else None),
     ("ratio to optimum", _detail("ratio_to_optimum")),
 )
 

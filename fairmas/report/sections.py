@@ -31,6 +31,7 @@ import numpy as np
 from fairmas.models import Instance
 from fairmas.registry import OBJECTIVES
 from fairmas.report import figures
+from fairmas.report.comparison import social_optimum_cell
 from fairmas.report.groups import Group, by_instance, distinct, methods_label, rounded_key
 from fairmas.report.html import (
     Html,
@@ -486,7 +487,7 @@ def _game_summary(results: Sequence[Result]) -> Html:
                 badge(str(r.status)),
                 r.value,
                 d.get("is_equilibrium", d.get("pure_equilibrium_exists")),
-                d.get("social_optimum"),
+                social_optimum_cell(d),
                 d.get("best_equilibrium_welfare"),
                 d.get("worst_equilibrium_welfare"),
                 d.get("price_of_anarchy"),
