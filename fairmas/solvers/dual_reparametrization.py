@@ -289,3 +289,40 @@ def _eliminate(
         else:
             minimum += int(message)
     return pieces, minimum
+
+
+def condition(network: CostNetwork, fixed: dict[int, int]) -> CostNetwork:
+    """``network`` with the players of ``fixed`` held at their actions.
+
+    Every function is sliced at the fixed actions; what no longer depends on
+    any player joins the constant, and every table is shifted to a minimum of
+    0 again, so the constant is a bound on the profiles that agree with
+    ``fixed`` (at least the network's own). Fixed players keep their domains
+    but appear in no function: a search may give them any action, and
+    D · cost(a) = constant + Σ_f f(a) holds once a takes the fixed actions.
+
+    Examples
+    --------
+    >>> network = CostNetwork((2, 2), {(0, 1): np.array([[0, 4], [3, 1]])}, 10, 1, 0)
+    >>> held = condition(network, {0: 1})
+    >>> held.constant, held.functions[(1,)].tolist()
+    (11, [2, 0])
+    >>> held.cost(np.array([1, 0])) == network.cost(np.array([1, 0]))
+    True
+    """
+    constant = network.constant
+    functions: dict[tuple[int, ...], np.ndarray] = {}
+    for scope, table in network.functions.items():
+        index = tuple(fixed.get(p, slice(None)) for p in scope)
+        rest = tuple(p for p in scope if p not in fixed)
+        sliced = np.asarray(table[index], dtype=np.int64)
+        if rest:
+            _accumulate(functions, rest, sliced)
+        else:
+            constant += int(sliced)
+    shifted = {}
+    for scope, table in functions.items():
+        least = int(table.min())
+        constant += least
+        shifted[scope] = table - least
+    return CostNetwork(network.domains, shifted, constant, network.resolution, network.dropped_cuts)

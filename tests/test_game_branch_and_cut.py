@@ -1,0 +1,85 @@
+"""cycle_lp's branch and cut: it proves the optimum with its node bounds alone, or with its searches."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+
+import fairmas.solvers.game_cycle_lp as cycle_lp
+from fairmas.models.pairwise_game import PairwiseGame
+from fairmas.solvers.dual_reparametrization import CostNetwork, condition
+from tests.oracles import pairwise_game_brute_force
+from tests.test_dual_reparametrization import frustrated_game
+from tests.test_pairwise_game import games
+
+
+def branch_and_cut_only(patch: pytest.MonkeyPatch, rounds: int = cycle_lp.NODE_ROUNDS) -> None:
+    """No cut round and no network search before the branch and cut, none at its nodes."""
+    patch.setattr(cycle_lp, "CUT_SHARE", 0.0)
+    patch.setattr(cycle_lp, "BRANCH_AFTER", 0.0)
+    patch.setattr(cycle_lp, "ROOT_SEARCH_SECONDS", 0.0)
+    patch.setattr(cycle_lp, "NODE_SEARCH_SECONDS", 0.0)
+    patch.setattr(cycle_lp, "NODE_ROUNDS", rounds)
+
+
+@settings(max_examples=25, deadline=None)
+@given(game=games(max_players=7, max_actions=3))
+def test_the_node_bounds_alone_prove_the_brute_force_optimum(game: PairwiseGame) -> None:
+    optimum = pairwise_game_brute_force(game.to_document())["optimum"]
+    with pytest.MonkeyPatch.context() as patch:
+        branch_and_cut_only(patch)
+        found = cycle_lp.cycle_lp_social_optimum(game, time_limit=60, threads=1)
+    assert found.status == "optimal"
+    assert game.welfare(found.profile) == pytest.approx(optimum, abs=1e-6)
+    assert found.bound == pytest.approx(optimum, abs=1e-6)
+
+
+@pytest.mark.parametrize(("seed", "rounds"), [(0, 0), (1, 0), (2, 3), (4, 3), (5, 1)])
+def test_games_the_cut_rounds_leave_open_are_closed_by_branching(seed: int, rounds: int) -> None:
+    game = frustrated_game(8, 3, seed)
+    truth = pairwise_game_brute_force(game.to_document())["optimum"]
+    with pytest.MonkeyPatch.context() as patch:
+        branch_and_cut_only(patch, rounds)
+        found = cycle_lp.cycle_lp_social_optimum(game, time_limit=60, threads=1)
+    assert found.stats["lp_bound"] > truth + 1  # the local polytope alone proves nothing here
+    if rounds == 0:  # without cuts the root LP's bound is the local polytope's: it must branch
+        assert found.stats["branch_nodes"] > 1
+    assert found.stats["open_nodes"] == 0
+    assert found.status == "optimal"
+    assert game.welfare(found.profile) == truth
+
+
+def test_a_node_search_closes_nodes_of_a_conditioned_network() -> None:
+    game = frustrated_game(8, 3, 0)
+    truth = pairwise_game_brute_force(game.to_document())["optimum"]
+    with pytest.MonkeyPatch.context() as patch:
+        branch_and_cut_only(patch, 0)
+        patch.setattr(cycle_lp, "NODE_SEARCH_SECONDS", 5.0)
+        found = cycle_lp.cycle_lp_social_optimum(game, time_limit=60, threads=1)
+    assert found.status == "optimal"
+    assert game.welfare(found.profile) == truth
+    assert found.stats["branch_nodes"] == 1  # the root's search closed it
+
+
+def test_conditioning_keeps_the_cost_of_every_profile_that_agrees() -> None:
+    rng = np.random.default_rng(0)
+    domains = (3, 2, 3, 2)
+    functions = {
+        (0,): rng.integers(0, 9, 3),
+        (0, 1): rng.integers(0, 9, (3, 2)),
+        (1, 2, 3): rng.integers(0, 9, (2, 3, 2)),
+        (0, 2): rng.integers(0, 9, (3, 3)),
+    }
+    network = CostNetwork(domains, functions, 7, 1, 0)
+    held = condition(network, {0: 2, 3: 1})
+    assert all(0 not in scope and 3 not in scope for scope in held.functions)
+    assert all(table.min() == 0 for table in held.functions.values())
+    costs = []
+    for b in range(2):
+        for c in range(3):
+            profile = np.array([2, b, c, 1])
+            assert held.cost(profile) == network.cost(profile)
+            costs.append(network.cost(profile))
+    assert held.constant >= network.constant
+    assert held.constant <= min(costs)
