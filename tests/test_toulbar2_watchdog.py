@@ -4,6 +4,7 @@ toulbar2's own timer signal no longer keeps a search running past its limit."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import time
 
 import pytest
 
+from fairmas.solvers.game_toulbar2 import _stdout_silenced
 from fairmas.solvers.toulbar2_watchdog import GRACE, SUPPORTED, TimeLimitWatchdog
 
 pytestmark = pytest.mark.skipif(not SUPPORTED, reason="POSIX signals only")
@@ -21,8 +23,8 @@ def test_the_watchdog_signals_the_entering_thread_only_after_the_limit() -> None
     received: list[float] = []
     previous = signal.signal(signal.SIGVTALRM, lambda *_: received.append(time.monotonic()))
     try:
+        entered = time.monotonic()  # the limit runs from here (starting the watchdog takes time)
         with TimeLimitWatchdog(0.3) as watchdog:
-            entered = time.monotonic()
             while len(received) < 2 and time.monotonic() - entered < 10:
                 pass
     finally:
@@ -106,3 +108,11 @@ def test_a_busy_thread_that_takes_the_timer_signal_does_not_keep_toulbar2_runnin
     for status, seconds in lines:
         assert status == "max_time_limit"
         assert float(seconds) < 1 + GRACE + 3
+
+
+def test_toulbar2_output_never_reaches_the_standard_output(capfd: pytest.CaptureFixture) -> None:
+    print("before", flush=True)
+    with _stdout_silenced():
+        os.write(1, b"Time limit expired... Aborting...\n")  # what toulbar2's C++ code writes
+    print("after", flush=True)
+    assert capfd.readouterr().out == "before\nafter\n"
