@@ -30,8 +30,12 @@ MRF MAP benchmarks.
 from __future__ import annotations
 
 import math
+import os
+import signal
+import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,6 +49,25 @@ from fairmas.solvers.toulbar2_watchdog import TimeLimitWatchdog
 
 CPU_MARGIN = 0.1
 """Seconds of CPU below the limit a search must stay under to count as exhausted."""
+
+
+@contextmanager
+def _stdout_silenced() -> Iterator[None]:
+    """File descriptor 1 goes to the null device inside the block.
+
+    toulbar2 writes "Time limit expired... Aborting..." to the C-level
+    standard output when its time-out interrupts a search, whatever its
+    verbosity: inside ``fairmas solve --json`` that would corrupt the JSON.
+    """
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _fresh_toulbar2() -> None:
@@ -246,8 +269,11 @@ def toulbar2_minimize(
         )
     seconds = 0 if time_limit is None else max(1, math.ceil(time_limit))
     started = time.process_time()
-    with TimeLimitWatchdog(seconds or None) as watchdog:
-        found = network.Solve(timeLimit=seconds)
+    with _stdout_silenced():
+        with TimeLimitWatchdog(seconds or None) as watchdog:
+            found = network.Solve(timeLimit=seconds)
+        if seconds and hasattr(signal, "ITIMER_VIRTUAL"):  # a CPU timer left armed fires later
+            signal.setitimer(signal.ITIMER_VIRTUAL, 0)
     # toulbar2 stops when the search space is exhausted, when the process has used
     # ``seconds`` of CPU time since the search began (the CPU of every thread counts; wall
     # time does not: under load a timed-out search can return before ``seconds`` of wall
