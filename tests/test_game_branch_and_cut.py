@@ -1,4 +1,4 @@
-"""cycle_lp's branch and cut: it proves the optimum with its node bounds alone, or with its searches."""
+"""cycle_lp's branch and cut: the optimum by its node bounds alone, or with its searches."""
 
 from __future__ import annotations
 
