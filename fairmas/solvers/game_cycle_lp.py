@@ -68,7 +68,7 @@ and cycle inequalities close most of what is left, often all of it:
    for :data:`NODE_SEARCH_SECONDS`. The converged cycle bound of the sparse
    1000 × 3 game of seed 13 stays 6.8 units above its optimum; toulbar2 on
    the root network needs about 400 s to close that, the branch and cut 13
-   nodes, about three minutes in all.
+   nodes, 3–4 minutes in all.
 
 References
 ----------
