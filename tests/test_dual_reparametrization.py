@@ -34,10 +34,7 @@ def lp_with_cuts(game: PairwiseGame, rounds: int) -> tuple[cycle_lp._LocalPolyto
         assert polytope.highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
         states.append(cycle_lp._lp_arrays(polytope))
         found = separator.violated_cycles(np.asarray(polytope.highs.getSolution().col_value))
-        for coefficients, lower in found:
-            columns = np.array(list(coefficients), dtype=np.int32)
-            values = np.array(list(coefficients.values()), dtype=np.float64)
-            polytope.highs.addRow(lower, highspy.kHighsInf, columns.size, columns, values)
+        cycle_lp._add_cuts(polytope.highs, found)
     return polytope, states
 
 
