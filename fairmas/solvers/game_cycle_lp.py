@@ -15,7 +15,7 @@ and cycle inequalities close most of what is left, often all of it:
        \\sum_b \\mu_e(a, b) = \\mu_u(a),\\;
        \\sum_a \\mu_e(a, b) = \\mu_v(b),\\; \\mu \\ge 0,
 
-   solved by HiGHS' dual simplex (highspy, warm-started between rounds).
+   solved by HiGHS' interior point method without crossover (highspy).
 2. **Cycle inequalities** (Sontag and Jaakkola 2007). Every action a of every
    player i gives a binary indicator z = [a_i = a]; for an interacting pair
    the indicators (u, a) and (v, b) disagree with probability
@@ -62,7 +62,8 @@ and cycle inequalities close most of what is left, often all of it:
    :data:`ROOT_SEARCH_SECONDS`, then a best-first branch and cut splits the
    profiles on the most fractional player, one child per action. A child's
    LP is the parent's with the other actions' columns at 0, re-solved by the
-   dual simplex from the parent's basis, with up to :data:`NODE_ROUNDS` cut
+   dual simplex from the parent's basis (the root's from one interior point
+   solve with crossover), with up to :data:`NODE_ROUNDS` cut
    rounds, and its network (held at the child's actions by
    :func:`~fairmas.solvers.dual_reparametrization.condition`) is searched
    for :data:`NODE_SEARCH_SECONDS`. The converged cycle bound of the sparse
@@ -113,11 +114,6 @@ CUT_SHARE = 0.9
 The rounds stop by themselves once the bound stalls; until then a round
 tightens the bound far more than the same seconds of toulbar2 search
 (BENCHMARKS.md: 0.5 against 0.9 on sparse games of 100 to 1,000 players)."""
-
-SIMPLEX_PATIENCE = 5.0
-"""The later rounds' LPs go to the interior point method when the second LP, by the warm-started
-dual simplex, took this many times as long as the first by the interior point method
-(:class:`_LpAlgorithm`)."""
 
 PROBE_GAP = 10.0
 """Once the bound is within this many units of the (integer-scaled) costs of the incumbent, every
@@ -386,7 +382,7 @@ def cycle_lp_social_optimum(
     >>> found = cycle_lp_social_optimum(game)
     >>> found.status, game.welfare(found.profile), found.bound
     (<Status.OPTIMAL: 'optimal'>, 8.0, 8.0)
-    >>> found.stats["lp_bound"], found.stats["cycle_bound"]
+    >>> round(found.stats["lp_bound"], 6), round(found.stats["cycle_bound"], 6)
     (12.0, 8.0)
 
     Players with at most two partners are eliminated first
@@ -460,14 +456,13 @@ def _tightened_lp_search(
     rounds = cuts = probes = probe_nodes = 0
     cut_deadline = started + CUT_SHARE * limit
     annealing = None
-    choice = _LpAlgorithm()
     networks = _Networks(game, polytope)
     try:
         while True:
             if math.isfinite(limit):  # a round begun before the cut deadline may finish after it
                 left = started + limit - SEARCH_RESERVE - time.perf_counter()
                 limit_next_run(highs, max(0.1, left))
-            choice.run(highs)
+            _solve_round(highs)
             if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
                 break  # out of time (or numerical trouble): keep the last proved bound
             x = np.asarray(highs.getSolution().col_value)
@@ -664,7 +659,8 @@ def _branch_and_cut(
     """Best-first branch and cut on the players' actions; returns a lower bound on every cost.
 
     A node holds some players at one action each (the other actions' columns
-    get upper bound 0). Its LP is re-solved by the warm dual simplex, with
+    get upper bound 0). Its LP is re-solved by the warm dual simplex (the
+    root's basis comes from one interior point solve with crossover), with
     up to :data:`NODE_ROUNDS` cut rounds (cycle inequalities hold for every
     profile, so they stay for all nodes), and its bound is L(y) of its dual.
     toulbar2 then searches the node's network (the LP dual's network held at
@@ -675,7 +671,9 @@ def _branch_and_cut(
     faster (the separator may return them again where a node violates them).
     """
     highs = polytope.highs
-    highs.setOptionValue("solver", "simplex")
+    if not _vertex_solve(highs, deadline):
+        stats.update(branch_nodes=0, open_nodes=1)
+        return min(best.cost, root_bound)
     _drop_slack_cuts(polytope)
     separator.seen.clear()
     offset, actions = game.action_offset, game.n_actions
@@ -835,38 +833,32 @@ def _add_cuts(highs: highspy.Highs, found: list[tuple[dict[int, float], float]])
         highs.addRow(lower, highspy.kHighsInf, columns.size, columns, values)
 
 
-class _LpAlgorithm:
-    """Each round's LP by HiGHS' dual simplex, or by its interior point method where that is faster.
+def _solve_round(highs: highspy.Highs) -> None:
+    """A cut round's LP by HiGHS' interior point method, without crossover.
 
-    The first LP goes to the interior point method (with crossover, so the
-    next round can warm-start the simplex from its basis), the second to the
-    warm-started dual simplex. The later rounds all go to the simplex,
-    unless that second solve took :data:`SIMPLEX_PATIENCE` times as long as
-    the first: then to the interior point method. On the random 300 × 5 game
-    of average degree 6 the first LP takes 1.2 s by the interior point
-    method (16 s by the dual simplex) and the second 12.7 s by the simplex,
-    and later rounds take 2.5–3.5 s by the interior point method; on sparse
-    1000 × 3 games the first takes 0.6–0.8 s, the second 0.9–1.8 s, and the
-    later ones 2–3 s by the simplex where the interior point method needs up
-    to 6 s. (Deciding round by round on the last times measured flips to the
-    interior point method on the 1000 × 3 games, whose first solve was fast
-    because the LP was small then.)
+    The separation then works on a point inside the optimal face rather than
+    on a vertex, and the bound L(y) needs no basis. On the sparse 1000 × 3
+    games of seeds 0, 7, 10 and 13 (60 s each) that gives 10–13 rounds where
+    the warm-started dual simplex (about 1.2 ms an iteration on 15,000–19,000
+    rows, 4–5 s a round) gave 9–10, and lower bounds in the same time: seed
+    7 proved in 23 s instead of 35 s, seed 10 ends 4.2 units above its
+    optimum instead of 7, seed 0 at 24,040.6, below the 24,040.7 the simplex
+    rounds converge to after two minutes (the cuts found at interior points
+    differ). The branch and cut needs a basis: :func:`_vertex_solve`.
     """
+    highs.setOptionValue("solver", "ipm")
+    highs.setOptionValue("run_crossover", "off")
+    highs.run()
 
-    def __init__(self) -> None:
-        self.seconds: list[float] = []
-        self.later = "simplex"
 
-    def run(self, highs: highspy.Highs) -> None:
-        """Solve the LP held by ``highs``."""
-        algorithm = ("ipm", "simplex")[len(self.seconds)] if len(self.seconds) < 2 else self.later
-        highs.setOptionValue("solver", algorithm)
-        started = time.perf_counter()
-        highs.run()
-        if len(self.seconds) < 2:
-            self.seconds.append(time.perf_counter() - started)
-            if len(self.seconds) == 2 and self.seconds[1] > SIMPLEX_PATIENCE * self.seconds[0]:
-                self.later = "ipm"
+def _vertex_solve(highs: highspy.Highs, deadline: float) -> bool:
+    """Re-solve the LP by the interior point method with crossover for a basis; False on timeout."""
+    highs.setOptionValue("solver", "ipm")
+    highs.setOptionValue("run_crossover", "on")
+    limit_next_run(highs, max(0.1, deadline - time.perf_counter()))
+    highs.run()
+    highs.setOptionValue("solver", "simplex")
+    return highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
 
 
 class _Incumbent:
