@@ -50,6 +50,39 @@ def test_games_the_cut_rounds_leave_open_are_closed_by_branching(seed: int, roun
     assert game.welfare(found.profile) == truth
 
 
+@settings(max_examples=15, deadline=None)
+@given(game=games(max_players=7, max_actions=3))
+def test_interior_point_rounds_agree_with_brute_force(game: PairwiseGame) -> None:
+    optimum = pairwise_game_brute_force(game.to_document())["optimum"]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cycle_lp, "INTERIOR_POINT_COLUMNS", 0)  # every round by the interior point
+        found = cycle_lp.cycle_lp_social_optimum(game, time_limit=60, threads=1)
+    assert found.status == "optimal"
+    assert game.welfare(found.profile) == pytest.approx(optimum, abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", [0, 2, 5])
+def test_interior_point_rounds_leave_the_branch_and_cut_one_vertex_solve(seed: int) -> None:
+    game = frustrated_game(8, 3, seed)
+    truth = pairwise_game_brute_force(game.to_document())["optimum"]
+    vertex_solves = []
+    original = cycle_lp._vertex_solve
+
+    def counted(highs: object, deadline: float) -> bool:
+        vertex_solves.append(deadline)
+        return original(highs, deadline)
+
+    with pytest.MonkeyPatch.context() as patch:
+        branch_and_cut_only(patch, 1)
+        patch.setattr(cycle_lp, "INTERIOR_POINT_COLUMNS", 0)
+        patch.setattr(cycle_lp, "_vertex_solve", counted)
+        found = cycle_lp.cycle_lp_social_optimum(game, time_limit=60, threads=1)
+    assert len(vertex_solves) == 1  # no basis after the rounds: one solve with crossover
+    assert found.stats["open_nodes"] == 0
+    assert found.status == "optimal"
+    assert game.welfare(found.profile) == truth
+
+
 def test_a_node_search_closes_nodes_of_a_conditioned_network() -> None:
     game = frustrated_game(8, 3, 0)
     truth = pairwise_game_brute_force(game.to_document())["optimum"]

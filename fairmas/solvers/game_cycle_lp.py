@@ -15,7 +15,8 @@ and cycle inequalities close most of what is left, often all of it:
        \\sum_b \\mu_e(a, b) = \\mu_u(a),\\;
        \\sum_a \\mu_e(a, b) = \\mu_v(b),\\; \\mu \\ge 0,
 
-   solved by HiGHS' interior point method without crossover (highspy).
+   solved by HiGHS' interior point method without crossover (highspy; the
+   warm-started dual simplex on small LPs).
 2. **Cycle inequalities** (Sontag and Jaakkola 2007). Every action a of every
    player i gives a binary indicator z = [a_i = a]; for an interacting pair
    the indicators (u, a) and (v, b) disagree with probability
@@ -63,8 +64,8 @@ and cycle inequalities close most of what is left, often all of it:
    profiles on the most fractional player, one child per action. A child's
    LP is the parent's with the other actions' columns at 0, re-solved by the
    dual simplex from the parent's basis (the root's from one interior point
-   solve with crossover), with up to :data:`NODE_ROUNDS` cut
-   rounds, and its network (held at the child's actions by
+   solve with crossover when the rounds left none), with up to
+   :data:`NODE_ROUNDS` cut rounds, and its network (held at the child's actions by
    :func:`~fairmas.solvers.dual_reparametrization.condition`) is searched
    for :data:`NODE_SEARCH_SECONDS`. The converged cycle bound of the sparse
    1000 × 3 game of seed 13 stays 6.8 units above its optimum; toulbar2 on
@@ -114,6 +115,10 @@ CUT_SHARE = 0.9
 The rounds stop by themselves once the bound stalls; until then a round
 tightens the bound far more than the same seconds of toulbar2 search
 (BENCHMARKS.md: 0.5 against 0.9 on sparse games of 100 to 1,000 players)."""
+
+INTERIOR_POINT_COLUMNS = 4000
+"""Cut-round LPs with at least this many columns go to the interior point method, smaller ones to
+the warm-started dual simplex (:func:`_solve_round`)."""
 
 PROBE_GAP = 10.0
 """Once the bound is within this many units of the (integer-scaled) costs of the incumbent, every
@@ -659,8 +664,9 @@ def _branch_and_cut(
     """Best-first branch and cut on the players' actions; returns a lower bound on every cost.
 
     A node holds some players at one action each (the other actions' columns
-    get upper bound 0). Its LP is re-solved by the warm dual simplex (the
-    root's basis comes from one interior point solve with crossover), with
+    get upper bound 0). Its LP is re-solved by the warm dual simplex (when the
+    rounds' interior point method left no basis, one solve with crossover
+    gives the root one), with
     up to :data:`NODE_ROUNDS` cut rounds (cycle inequalities hold for every
     profile, so they stay for all nodes), and its bound is L(y) of its dual.
     toulbar2 then searches the node's network (the LP dual's network held at
@@ -671,9 +677,10 @@ def _branch_and_cut(
     faster (the separator may return them again where a node violates them).
     """
     highs = polytope.highs
-    if not _vertex_solve(highs, deadline):
+    if not highs.getBasis().valid and not _vertex_solve(highs, deadline):
         stats.update(branch_nodes=0, open_nodes=1)
         return min(best.cost, root_bound)
+    highs.setOptionValue("solver", "simplex")
     _drop_slack_cuts(polytope)
     separator.seen.clear()
     offset, actions = game.action_offset, game.n_actions
@@ -834,20 +841,27 @@ def _add_cuts(highs: highspy.Highs, found: list[tuple[dict[int, float], float]])
 
 
 def _solve_round(highs: highspy.Highs) -> None:
-    """A cut round's LP by HiGHS' interior point method, without crossover.
+    """A cut round's LP: by the interior point method without crossover, small ones by the simplex.
 
-    The separation then works on a point inside the optimal face rather than
-    on a vertex, and the bound L(y) needs no basis. On the sparse 1000 × 3
-    games of seeds 0, 7, 10 and 13 (60 s each) that gives 10–13 rounds where
-    the warm-started dual simplex (about 1.2 ms an iteration on 15,000–19,000
-    rows, 4–5 s a round) gave 9–10, and lower bounds in the same time: seed
-    7 proved in 23 s instead of 35 s, seed 10 ends 4.2 units above its
-    optimum instead of 7, seed 0 at 24,040.6, below the 24,040.7 the simplex
+    LPs of at least :data:`INTERIOR_POINT_COLUMNS` columns go to HiGHS'
+    interior point method without crossover: the separation then works on a
+    point inside the optimal face rather than on a vertex, and the bound
+    L(y) needs no basis. On the sparse 1000 × 3 games of seeds 0, 7, 10 and
+    13 (60 s each) that gives 10–13 rounds where the warm-started dual
+    simplex (about 1.2 ms an iteration on 15,000–19,000 rows, 4–5 s a round)
+    gave 9–10, and lower bounds in the same time: seed 7 proved in 23 s
+    instead of 35 s, seed 0 at 24,040.6, below the 24,040.7 the simplex
     rounds converge to after two minutes (the cuts found at interior points
-    differ). The branch and cut needs a basis: :func:`_vertex_solve`.
+    differ). Smaller LPs are re-solved faster by the warm dual simplex
+    (dense 15 × 5: 2.5 s against 3.7 s in all; 30 × 5 of degree 10: 9.7 s
+    against 15.4 s; 40 × 4 of degree 12: 16 s against 22 s). The branch and
+    cut needs a basis: :func:`_vertex_solve`.
     """
-    highs.setOptionValue("solver", "ipm")
-    highs.setOptionValue("run_crossover", "off")
+    if highs.getNumCol() >= INTERIOR_POINT_COLUMNS:
+        highs.setOptionValue("solver", "ipm")
+        highs.setOptionValue("run_crossover", "off")
+    else:
+        highs.setOptionValue("solver", "simplex")
     highs.run()
 
 
@@ -857,7 +871,6 @@ def _vertex_solve(highs: highspy.Highs, deadline: float) -> bool:
     highs.setOptionValue("run_crossover", "on")
     limit_next_run(highs, max(0.1, deadline - time.perf_counter()))
     highs.run()
-    highs.setOptionValue("solver", "simplex")
     return highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
 
 
