@@ -65,8 +65,8 @@ and cycle inequalities close most of what is left, often all of it:
    LP is the parent's with the other actions' columns at 0, re-solved by the
    dual simplex from the parent's basis (the root's from one interior point
    solve with crossover when the rounds left none), with up to
-   :data:`NODE_ROUNDS` cut rounds, and its network (held at the child's actions by
-   :func:`~fairmas.solvers.dual_reparametrization.condition`) is searched
+   :data:`NODE_ROUNDS` cut rounds, and its network (held at the child's
+   actions by :func:`~fairmas.solvers.dual_reparametrization.condition`) is searched
    for :data:`NODE_SEARCH_SECONDS`. The converged cycle bound of the sparse
    1000 × 3 game of seed 13 stays 6.8 units above its optimum; toulbar2 on
    the root network needs about 400 s to close that, the branch and cut 13
@@ -664,11 +664,11 @@ def _branch_and_cut(
     """Best-first branch and cut on the players' actions; returns a lower bound on every cost.
 
     A node holds some players at one action each (the other actions' columns
-    get upper bound 0). Its LP is re-solved by the warm dual simplex (when the
-    rounds' interior point method left no basis, one solve with crossover
-    gives the root one), with
-    up to :data:`NODE_ROUNDS` cut rounds (cycle inequalities hold for every
-    profile, so they stay for all nodes), and its bound is L(y) of its dual.
+    get upper bound 0). Its LP is re-solved by the warm dual simplex (when
+    the rounds' interior point method left no basis, one solve with
+    crossover gives the root one), with up to :data:`NODE_ROUNDS` cut rounds
+    (cycle inequalities hold for every profile, so they stay for all nodes),
+    and its bound is L(y) of its dual.
     toulbar2 then searches the node's network (the LP dual's network held at
     the node's actions) for :data:`NODE_SEARCH_SECONDS`; a node that neither
     bound nor search closes is split on its most fractional player, one
