@@ -83,6 +83,29 @@ def test_interior_point_rounds_leave_the_branch_and_cut_one_vertex_solve(seed: i
     assert game.welfare(found.profile) == truth
 
 
+@pytest.mark.parametrize("seed", [0, 2, 4])
+def test_an_interior_point_round_stopped_short_is_finished_by_the_simplex(seed: int) -> None:
+    game = frustrated_game(8, 3, seed)
+    truth = pairwise_game_brute_force(game.to_document())["optimum"]
+    built = cycle_lp._local_polytope
+
+    def starved(game: PairwiseGame, factor: float) -> tuple[object, float]:
+        polytope, best_total = built(game, factor)
+        polytope.highs.setOptionValue("ipm_iteration_limit", 2)  # IPX stops long before optimality
+        return polytope, best_total
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cycle_lp, "INTERIOR_POINT_COLUMNS", 0)
+        patch.setattr(cycle_lp, "BRANCH_AFTER", 1e9)  # no branch and cut: the rounds alone
+        patch.setattr(cycle_lp, "_local_polytope", starved)
+        found = cycle_lp.cycle_lp_social_optimum(game, time_limit=60, threads=1)
+    assert found.stats["lp_bound"] > truth + 1  # the first round's LP was solved, by the simplex
+    assert found.stats["rounds"] >= 1
+    assert found.stats["cycle_bound"] < found.stats["lp_bound"]
+    assert found.status == "optimal"
+    assert game.welfare(found.profile) == truth
+
+
 def test_a_node_search_closes_nodes_of_a_conditioned_network() -> None:
     game = frustrated_game(8, 3, 0)
     truth = pairwise_game_brute_force(game.to_document())["optimum"]

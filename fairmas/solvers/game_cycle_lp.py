@@ -464,10 +464,8 @@ def _tightened_lp_search(
     networks = _Networks(game, polytope)
     try:
         while True:
-            if math.isfinite(limit):  # a round begun before the cut deadline may finish after it
-                left = started + limit - SEARCH_RESERVE - time.perf_counter()
-                limit_next_run(highs, max(0.1, left))
-            _solve_round(highs)
+            # a round begun before the cut deadline may finish after it
+            _solve_round(highs, started + limit - SEARCH_RESERVE)
             if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
                 break  # out of time (or numerical trouble): keep the last proved bound
             x = np.asarray(highs.getSolution().col_value)
@@ -840,7 +838,7 @@ def _add_cuts(highs: highspy.Highs, found: list[tuple[dict[int, float], float]])
         highs.addRow(lower, highspy.kHighsInf, columns.size, columns, values)
 
 
-def _solve_round(highs: highspy.Highs) -> None:
+def _solve_round(highs: highspy.Highs, deadline: float) -> None:
     """A cut round's LP: by the interior point method without crossover, small ones by the simplex.
 
     LPs of at least :data:`INTERIOR_POINT_COLUMNS` columns go to HiGHS'
@@ -854,15 +852,28 @@ def _solve_round(highs: highspy.Highs) -> None:
     rounds converge to after two minutes (the cuts found at interior points
     differ). Smaller LPs are re-solved faster by the warm dual simplex
     (dense 15 × 5: 2.5 s against 3.7 s in all; 30 × 5 of degree 10: 9.7 s
-    against 15.4 s; 40 × 4 of degree 12: 16 s against 22 s). The branch and
-    cut needs a basis: :func:`_vertex_solve`.
+    against 15.4 s; 40 × 4 of degree 12: 16 s against 22 s). When the
+    interior point method stops short of an optimum for any reason but the
+    time limit (an iteration limit, an imprecise or numerically troubled
+    solve), the dual simplex solves the round again, so one bad solve does
+    not end the rounds. The branch and cut needs a basis: :func:`_vertex_solve`.
+    Neither solve starts after ``deadline`` (a ``time.perf_counter()`` value;
+    each gets at least 0.1 s).
     """
     if highs.getNumCol() >= INTERIOR_POINT_COLUMNS:
         highs.setOptionValue("solver", "ipm")
         highs.setOptionValue("run_crossover", "off")
-    else:
-        highs.setOptionValue("solver", "simplex")
+        limit_next_run(highs, max(0.1, deadline - time.perf_counter()))
+        highs.run()
+        if highs.getModelStatus() in _INTERIOR_POINT_DONE or time.perf_counter() >= deadline:
+            return
+    highs.setOptionValue("solver", "simplex")
+    limit_next_run(highs, max(0.1, deadline - time.perf_counter()))
     highs.run()
+
+
+_INTERIOR_POINT_DONE = (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kTimeLimit)
+"""Statuses after which an interior point round is not solved again by the simplex."""
 
 
 def _vertex_solve(highs: highspy.Highs, deadline: float) -> bool:
