@@ -96,7 +96,7 @@ def test_an_interior_point_round_stopped_short_is_finished_by_the_simplex(seed: 
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(cycle_lp, "INTERIOR_POINT_COLUMNS", 0)
-        patch.setattr(cycle_lp, "BRANCH_AFTER", 1e9)  # no branch and cut: the rounds alone
+        patch.setattr(cycle_lp, "BRANCH_AFTER", 1e9)  # no branch and cut after the rounds
         patch.setattr(cycle_lp, "_local_polytope", starved)
         found = cycle_lp.cycle_lp_social_optimum(game, time_limit=60, threads=1)
     assert found.stats["lp_bound"] > truth + 1  # the first round's LP was solved, by the simplex
