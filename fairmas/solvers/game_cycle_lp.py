@@ -452,6 +452,7 @@ def _tightened_lp_search(
     payoffs, _ = game.flat
     scaling = integer_scale(payoffs)
     unit = 1.0 if scaling.exact else 0.0
+    close = max(unit, 1e-9)  # a bound this near the incumbent's cost proves it
     parallel = uses_second_core(threads)
     polytope, best_total = _local_polytope(game, scaling.factor)
 
@@ -490,9 +491,9 @@ def _tightened_lp_search(
             if annealing is not None:
                 best.offer(annealing.best().profile)
             if (
-                best.cost - bound < max(unit, 1e-9)
+                best.cost - bound < close
                 or time.perf_counter() > cut_deadline
-                or (rounds > 1 and lp_value - previous < STALL_GAIN * max(unit, 1e-9))
+                or (rounds > 1 and lp_value - previous < STALL_GAIN * close)
             ):
                 break
             if (
@@ -507,7 +508,7 @@ def _tightened_lp_search(
                     bound = max(bound, min(searched, best.cost))
                     probes += 1
                     probe_nodes += probe["search_nodes"]
-                    if best.cost - bound < max(unit, 1e-9):
+                    if best.cost - bound < close:
                         break
             if annealing is None and parallel:
                 annealing = BackgroundAnnealing(game, start=best.profile).__enter__()
@@ -531,7 +532,7 @@ def _tightened_lp_search(
             probes=probes,
             probe_nodes=probe_nodes,
         )
-        if best.cost - bound < max(unit, 1e-9):
+        if best.cost - bound < close:
             stats["search_nodes"] = 0
             return CycleLpOutcome(
                 Status.OPTIMAL, best.profile, welfare_of(best.cost), scaling, stats
@@ -557,14 +558,14 @@ def _tightened_lp_search(
             stats["search_nodes"] = 0
             if ROOT_SEARCH_SECONDS > 0:
                 searched = _search_network(network, best, unit, ROOT_SEARCH_SECONDS, stats)
-            if best.cost - max(bound, searched) >= max(unit, 1e-9):
+            if best.cost - max(bound, searched) >= close:
                 deadline = math.inf if time_limit is None else started + limit
                 searched = _branch_and_cut(
                     game, polytope, separator, networks, best, unit, max(bound, searched),
                     deadline, stats,
                 )  # fmt: skip
         bound = max(bound, min(searched, best.cost))
-        if best.cost - bound < max(unit, 1e-9):
+        if best.cost - bound < close:
             return CycleLpOutcome(
                 Status.OPTIMAL, best.profile, welfare_of(best.cost), scaling, stats
             )
@@ -767,6 +768,7 @@ def _node(
     game = best.game
     bound = -math.inf
     x = None
+    close = max(unit, 1e-9)
     for round_ in range(NODE_ROUNDS + 1):
         if round_ > 0:
             found = separator.violated_cycles(x, deadline)
@@ -783,16 +785,16 @@ def _node(
         profile = _round(game, x, polytope)
         profile[list(fixed)] = list(fixed.values())
         best.offer(profile)
-        if best.cost - bound < max(unit, 1e-9):
+        if best.cost - bound < close:
             return bound, -1
-        if round_ > 0 and bound - previous < 1e-3 * max(unit, 1e-9):
+        if round_ > 0 and bound - previous < 1e-3 * close:
             break
     seconds = min(NODE_SEARCH_SECONDS, deadline - time.perf_counter())
     network = networks.of(lp) if seconds > 0 else None
     if network is not None:
         searched = _search_network(network, best, unit, seconds, {}, fixed)
         bound = max(bound, min(searched, best.cost))
-        if best.cost - bound < max(unit, 1e-9):
+        if best.cost - bound < close:
             return bound, -1
     return bound, _most_fractional(game, x, fixed)
 
