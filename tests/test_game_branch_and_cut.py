@@ -112,10 +112,37 @@ def test_a_node_search_closes_nodes_of_a_conditioned_network() -> None:
     with pytest.MonkeyPatch.context() as patch:
         branch_and_cut_only(patch, 0)
         patch.setattr(cycle_lp, "NODE_SEARCH_SECONDS", 5.0)
+        patch.setattr(cycle_lp, "SEARCH_GAP", float("inf"))
         found = cycle_lp.cycle_lp_social_optimum(game, time_limit=60, threads=1)
     assert found.status == "optimal"
     assert game.welfare(found.profile) == truth
     assert found.stats["branch_nodes"] == 1  # the root's search closed it
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_network_searches_run_only_within_the_search_gap(seed: int) -> None:
+    game = frustrated_game(8, 3, seed)
+    truth = pairwise_game_brute_force(game.to_document())["optimum"]
+    searched: dict[float, list[float]] = {}
+    original = cycle_lp.toulbar2_minimize
+    for search_gap in (-1.0, float("inf")):
+        uppers = searched[search_gap] = []
+
+        def counted(*args: object, uppers: list[float] = uppers, **kwargs: object) -> object:
+            uppers.append(kwargs["upper"])
+            return original(*args, **kwargs)
+
+        with pytest.MonkeyPatch.context() as patch:
+            branch_and_cut_only(patch, 0)
+            patch.setattr(cycle_lp, "ROOT_SEARCH_SECONDS", 5.0)
+            patch.setattr(cycle_lp, "NODE_SEARCH_SECONDS", 5.0)
+            patch.setattr(cycle_lp, "SEARCH_GAP", search_gap)
+            patch.setattr(cycle_lp, "toulbar2_minimize", counted)
+            found = cycle_lp.cycle_lp_social_optimum(game, time_limit=60, threads=1)
+        assert found.status == "optimal"
+        assert game.welfare(found.profile) == truth
+    assert searched[-1.0] == []  # no bound is ever within a negative gap: no search at all
+    assert searched[float("inf")]  # the root's search at least
 
 
 def test_conditioning_keeps_the_cost_of_every_profile_that_agrees() -> None:

@@ -60,17 +60,20 @@ and cycle inequalities close most of what is left, often all of it:
    proves the optimum the rounds alone would have reached after about 55 s.
 4. **Branch and cut**, when at least :data:`BRANCH_AFTER` seconds are left
    after the rounds (or there is no time limit): the network search gets
-   :data:`ROOT_SEARCH_SECONDS`, then a best-first branch and cut splits the
+   :data:`ROOT_SEARCH_SECONDS` if the bound is within :data:`SEARCH_GAP`
+   units of the incumbent, then a best-first branch and cut splits the
    profiles on the most fractional player, one child per action. A child's
-   LP is the parent's with the other actions' columns at 0, re-solved by the
-   dual simplex from the parent's basis (the root's from one interior point
-   solve with crossover when the rounds left none), with up to
-   :data:`NODE_ROUNDS` cut rounds, and its network (held at the child's
-   actions by :func:`~fairmas.solvers.dual_reparametrization.condition`) is searched
-   for :data:`NODE_SEARCH_SECONDS`. The converged cycle bound of the sparse
+   LP is the parent's, with all the root's cuts and the other actions'
+   columns at 0, re-solved by the dual simplex from the parent's basis (the
+   root's from one interior point solve with crossover when the rounds left
+   none), followed by :data:`NODE_ROUNDS` cut rounds (none by default), and
+   when its bound is within :data:`SEARCH_GAP` units of the incumbent its
+   network (held at the child's actions by
+   :func:`~fairmas.solvers.dual_reparametrization.condition`) is searched for
+   :data:`NODE_SEARCH_SECONDS`. The converged cycle bound of the sparse
    1000 × 3 game of seed 13 stays 6.8 units above its optimum; toulbar2 on
-   the root network needs about 400 s to close that, the branch and cut 13
-   nodes, 3–4 minutes in all.
+   the root network needs about 400 s to close that, the branch and cut
+   19 nodes, about 100 s in all.
 
 References
 ----------
@@ -137,6 +140,15 @@ LP dual's network gets :data:`ROOT_SEARCH_SECONDS` and a branch and cut the rest
 ROOT_SEARCH_SECONDS = 10.0
 """CPU seconds of that network search before the branch and cut."""
 
+SEARCH_GAP = 5.0
+"""The network search before the branch and cut, and the one at each of its nodes, runs only when
+the LP bound is within this many units of the (integer-scaled) cost of the incumbent.
+
+toulbar2 on an LP dual's network closes small gaps, not large ones: on the sparse 1000 × 3 games
+of seeds 12 and 13 (300 s limits) every node search with a gap of at most 4.7 units exhausted its
+node, in 0.2–1.8 s, and every one with a gap of 5.6 units or more ran its full 2 s without
+closing it (the root's 10 s search, at gaps of 4–11 units, closes nothing there either)."""
+
 STALL_GAIN = 0.1
 """The cut rounds end once a round (from the third on) raises the LP bound by less than this many
 units of the integer-scaled costs.
@@ -147,8 +159,13 @@ branch and cut (300 s limit) those seconds: seeds 10, 12 and 13 proved in 90, 13
 against 127, 114 and 185 s (seed 12 took 13 nodes instead of 7: the trees differ). At 60 s the
 same twelve of sixteen seeds are proved, in the same times."""
 
-NODE_ROUNDS = 1
-"""Cut rounds at most at every branch-and-cut node after its LP."""
+NODE_ROUNDS = 0
+"""Cut rounds at most at every branch-and-cut node after its LP.
+
+The nodes keep the root's cuts (cycle inequalities hold for every profile). One more round per
+node made the sparse 1000 × 3 games of seeds 10, 12 and 13 (300 s limits) slower in all, 347 s
+against 304 s for their three proofs in one session (fewer nodes, 7–13 against 13–16, but each
+about twice as long: a second LP solve after the separation); three rounds were slower still."""
 
 NODE_SEARCH_SECONDS = 2.0
 """CPU seconds of toulbar2 on a node's conditioned network before the node is branched."""
@@ -556,7 +573,7 @@ def _tightened_lp_search(
         else:
             searched = -math.inf
             stats["search_nodes"] = 0
-            if ROOT_SEARCH_SECONDS > 0:
+            if ROOT_SEARCH_SECONDS > 0 and best.cost - bound <= SEARCH_GAP:
                 searched = _search_network(network, best, unit, ROOT_SEARCH_SECONDS, stats)
             if best.cost - max(bound, searched) >= close:
                 deadline = math.inf if time_limit is None else started + limit
@@ -678,12 +695,13 @@ def _branch_and_cut(
     crossover gives the root one), with up to :data:`NODE_ROUNDS` cut rounds
     (cycle inequalities hold for every profile, so they stay for all nodes),
     and its bound is L(y) of its dual.
+    When that bound is within :data:`SEARCH_GAP` units of the incumbent,
     toulbar2 then searches the node's network (the LP dual's network held at
     the node's actions) for :data:`NODE_SEARCH_SECONDS`; a node that neither
     bound nor search closes is split on its most fractional player, one
     child per action. Before the first node the cuts that are slack and have
     a zero dual are dropped, which makes each node LP about three times
-    faster (the separator may return them again where a node violates them).
+    faster (a node's cut rounds may find them again where it violates them).
     """
     highs = polytope.highs
     if not highs.getBasis().valid and not _vertex_solve(highs, deadline):
@@ -790,7 +808,7 @@ def _node(
         if round_ > 0 and bound - previous < 1e-3 * close:
             break
     seconds = min(NODE_SEARCH_SECONDS, deadline - time.perf_counter())
-    network = networks.of(lp) if seconds > 0 else None
+    network = networks.of(lp) if seconds > 0 and best.cost - bound <= SEARCH_GAP else None
     if network is not None:
         searched = _search_network(network, best, unit, seconds, {}, fixed)
         bound = max(bound, min(searched, best.cost))
