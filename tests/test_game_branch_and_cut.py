@@ -9,6 +9,7 @@ from hypothesis import given, settings
 import fairmas.solvers.game_cycle_lp as cycle_lp
 from fairmas.models.pairwise_game import PairwiseGame
 from fairmas.solvers.dual_reparametrization import CostNetwork, condition
+from fairmas.solvers.game_toulbar2 import toulbar2_social_optimum
 from tests.oracles import pairwise_game_brute_force
 from tests.test_dual_reparametrization import frustrated_game
 from tests.test_pairwise_game import games
@@ -143,6 +144,42 @@ def test_network_searches_run_only_within_the_search_gap(seed: int) -> None:
         assert game.welfare(found.profile) == truth
     assert searched[-1.0] == []  # no bound is ever within a negative gap: no search at all
     assert searched[float("inf")]  # the root's search at least
+
+
+def test_cuts_dropped_at_the_interior_point_leave_the_lp_optimum() -> None:
+    # 22 interior point cut rounds leave a gap: the tree starts from about 1,200 cuts
+    game = PairwiseGame.random(20, 4, degree=10, seed=2)
+    objectives: dict[str, float] = {}
+    cut_rows: list[int] = []
+    drop, vertex_solve = cycle_lp._drop_slack_cuts, cycle_lp._vertex_solve
+
+    def dropping(polytope: cycle_lp._LocalPolytope, *tolerances: float) -> None:
+        highs = polytope.highs
+        objectives.setdefault("interior", highs.getInfo().objective_function_value)
+        cut_rows.append(highs.getNumRow() - polytope.n_rows)
+        drop(polytope, *tolerances)
+        cut_rows.append(highs.getNumRow() - polytope.n_rows)
+
+    def solving(highs: object, deadline: float) -> bool:
+        solved = vertex_solve(highs, deadline)
+        objectives["vertex"] = highs.getInfo().objective_function_value
+        return solved
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cycle_lp, "INTERIOR_POINT_COLUMNS", 0)
+        patch.setattr(cycle_lp, "BRANCH_AFTER", 0.0)
+        patch.setattr(cycle_lp, "ROOT_SEARCH_SECONDS", 0.0)
+        patch.setattr(cycle_lp, "PROBE_GAP", -1.0)  # no search closes it before the tree
+        patch.setattr(cycle_lp, "_drop_slack_cuts", dropping)
+        patch.setattr(cycle_lp, "_vertex_solve", solving)
+        found = cycle_lp.cycle_lp_social_optimum(game, time_limit=60, threads=1)
+    assert len(cut_rows) == 4  # at the interior point, then at the vertex
+    assert cut_rows[1] < cut_rows[0] / 2  # most cuts go at the interior point
+    assert objectives["vertex"] == pytest.approx(objectives["interior"], rel=1e-7)
+    assert found.status == "optimal"
+    exact = toulbar2_social_optimum(game, time_limit=60)
+    assert exact.status == "optimal"
+    assert found.bound == pytest.approx(game.welfare(exact.profile), abs=1e-6)
 
 
 def test_conditioning_keeps_the_cost_of_every_profile_that_agrees() -> None:

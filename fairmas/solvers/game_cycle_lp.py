@@ -167,6 +167,15 @@ node made the sparse 1000 × 3 games of seeds 10, 12 and 13 (300 s limits) slowe
 against 304 s for their three proofs in one session (fewer nodes, 7–13 against 13–16, but each
 about twice as long: a second LP solve after the separation); three rounds were slower still."""
 
+INTERIOR_ZERO_DUAL = 1e-6
+INTERIOR_SLACK = 1e-5
+"""Tolerances (dual, slack) by which the cuts slack at the rounds' interior point are dropped before
+the branch and cut's vertex solve.
+
+On the sparse 1000 × 3 game of seed 13 they drop 3,916 of 6,253 cuts (the vertex solution drops
+3,816 by 10⁻⁹ and 10⁻⁷), the vertex solve takes 3.4 s instead of 5.0 s, and its optimum is the
+same to 10⁻¹¹."""
+
 NODE_SEARCH_SECONDS = 2.0
 """CPU seconds of toulbar2 on a node's conditioned network before the node is branched."""
 
@@ -704,9 +713,13 @@ def _branch_and_cut(
     faster (a node's cut rounds may find them again where it violates them).
     """
     highs = polytope.highs
-    if not highs.getBasis().valid and not _vertex_solve(highs, deadline):
-        stats.update(branch_nodes=0, open_nodes=1)
-        return min(best.cost, root_bound)
+    if not highs.getBasis().valid:
+        # the cuts with a zero dual at the rounds' interior point go first: that dual stays
+        # optimal without them, so the LP optimum is the same and the vertex solve is faster
+        _drop_slack_cuts(polytope, INTERIOR_ZERO_DUAL, INTERIOR_SLACK)
+        if not _vertex_solve(highs, deadline):
+            stats.update(branch_nodes=0, open_nodes=1)
+            return min(best.cost, root_bound)
     highs.setOptionValue("solver", "simplex")
     _drop_slack_cuts(polytope)
     separator.seen.clear()
@@ -845,8 +858,15 @@ def _most_fractional(game: PairwiseGame, x: np.ndarray, fixed: dict[int, int]) -
     return player if largest[player] < 1.0 - 1e-6 else -1
 
 
-def _drop_slack_cuts(polytope: _LocalPolytope) -> None:
-    """Delete the cut rows that are slack at the current LP point and have a zero dual."""
+def _drop_slack_cuts(
+    polytope: _LocalPolytope, zero_dual: float = 1e-9, slack: float = 1e-7
+) -> None:
+    """Delete the cut rows that are slack at the current LP point and have a zero dual.
+
+    A cut with |dual| < ``zero_dual`` and activity above its bound by more than ``slack`` goes.
+    Dropping rows can only lower the LP optimum, and does not when their duals are zero: the
+    same dual solution stays feasible and optimal without them.
+    """
     highs = polytope.highs
     solution = highs.getSolution()
     duals = np.asarray(solution.row_dual)[polytope.n_rows :]
@@ -854,9 +874,9 @@ def _drop_slack_cuts(polytope: _LocalPolytope) -> None:
     lower = np.asarray(highs.getLp().row_lower_)[polytope.n_rows :]
     if not solution.dual_valid or duals.size != lower.size:  # no solve since the last cuts
         return
-    slack = np.flatnonzero((np.abs(duals) < 1e-9) & (activity - lower > 1e-7))
-    if slack.size:
-        rows = (slack + polytope.n_rows).astype(np.int32)
+    dropped = np.flatnonzero((np.abs(duals) < zero_dual) & (activity - lower > slack))
+    if dropped.size:
+        rows = (dropped + polytope.n_rows).astype(np.int32)
         highs.deleteRows(rows.size, rows)
 
 
