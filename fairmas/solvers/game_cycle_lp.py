@@ -133,9 +133,15 @@ PROBE_SECONDS = 1.0
 SEARCH_RESERVE = 1.0
 """Seconds of the time limit an LP solve always leaves to the toulbar2 search."""
 
-BRANCH_AFTER = 30.0
-"""With at least this many seconds left after the cut rounds (or no time limit), the search of the
-LP dual's network gets :data:`ROOT_SEARCH_SECONDS` and a branch and cut the rest."""
+BRANCH_AFTER = 10.0
+"""With at least this many seconds left after the cut rounds (or no time limit), a branch and cut
+follows them (after a search of the LP dual's network for :data:`ROOT_SEARCH_SECONDS` when the
+bound is within :data:`SEARCH_GAP` units); with less, the network search gets what is left.
+
+Its nodes take 1–3 s on the sparse 1000 × 3 games, so even a few of them raise the bound more
+than a search of the root's network, which does not move it by a unit in a minute there: at a
+60 s limit, seeds 10 and 12 ended at gaps of 0.04 and 0.05 % with 30 s here, at 0.011 and
+0.038 % with 10 s (BENCHMARKS.md)."""
 
 ROOT_SEARCH_SECONDS = 10.0
 """CPU seconds of that network search before the branch and cut."""
@@ -156,8 +162,11 @@ units of the integer-scaled costs.
 On the sparse 1000 × 3 games the cycle bound gains 0.0–0.1 units a round over its last three to
 four rounds (15–18 s) before a stricter rule (10⁻³ units) stopped them; ending there gives the
 branch and cut (300 s limit) those seconds: seeds 10, 12 and 13 proved in 90, 134 and 160 s
-against 127, 114 and 185 s (seed 12 took 13 nodes instead of 7: the trees differ). At 60 s the
-same twelve of sixteen seeds are proved, in the same times."""
+against 127, 114 and 185 s (seed 12 took 13 nodes instead of 7: the trees differ). A looser rule,
+1 unit, hands over to the branch and cut still earlier: at 60 s the four seeds of sixteen not
+proved ended at smaller gaps (0.053, 0.006, 0.032, 0.017 % against 0.065, 0.011, 0.038, 0.036 %),
+but the weaker root cost more later: seed 0, proved in 537 s with this rule, was still open at
+600 s (249 nodes), and seeds 12 and 13 took 106 and 117 s against 77 and 97 s (BENCHMARKS.md)."""
 
 NODE_ROUNDS = 0
 """Cut rounds at most at every branch-and-cut node after its LP.
