@@ -117,6 +117,7 @@ def test_cycle_lp_finished_on_the_network_of_the_first_lp_finds_the_optimum(
     optimum = pairwise_game_brute_force(game.to_document())["optimum"]
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(cycle_lp, "CUT_SHARE", 0.0)
+        patch.setattr(cycle_lp, "BRANCH_AFTER", 1e9)  # the search gets the rest, no tree
         found = cycle_lp.cycle_lp_social_optimum(game, time_limit=30, threads=1)
     assert found.status == "optimal"
     assert game.welfare(found.profile) == pytest.approx(optimum, abs=1e-6)
@@ -129,6 +130,7 @@ def test_the_network_search_proves_what_the_cut_rounds_leave_open(seed: int) -> 
     truth = pairwise_game_brute_force(game.to_document())["optimum"]
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(cycle_lp, "CUT_SHARE", 0.0)
+        patch.setattr(cycle_lp, "BRANCH_AFTER", 1e9)  # the search gets the rest, no tree
         found = cycle_lp.cycle_lp_social_optimum(game, time_limit=30, threads=1)
     assert found.stats["lp_bound"] > truth + 1  # the local polytope alone proves nothing here
     assert found.stats["network_functions"] > 0
