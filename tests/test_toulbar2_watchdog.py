@@ -116,3 +116,25 @@ def test_toulbar2_output_never_reaches_the_standard_output(capfd: pytest.Capture
         os.write(1, b"Time limit expired... Aborting...\n")  # what toulbar2's C++ code writes
     print("after", flush=True)
     assert capfd.readouterr().out == "before\nafter\n"
+
+
+def test_searches_from_several_threads_take_turns_and_agree(capfd: pytest.CaptureFixture) -> None:
+    # toulbar2's state is process-wide, and each search sends the standard output to the null
+    # device and back: without turns a thread could restore another's null device for good
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+
+    from fairmas.solvers.game_toulbar2 import toulbar2_minimize
+
+    rng = np.random.default_rng(3)
+    networks = []
+    for _ in range(40):
+        functions = [((i, j), rng.integers(0, 20, (3, 3))) for i in range(6) for j in range(i)]
+        networks.append(((3,) * 6, functions))
+    alone = [toulbar2_minimize(d, f, time_limit=30).cost for d, f in networks]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda n: toulbar2_minimize(*n, time_limit=30).cost, networks))
+    assert together == alone
+    os.write(1, b"still here\n")
+    assert capfd.readouterr().out.endswith("still here\n")

@@ -33,6 +33,7 @@ import math
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -49,6 +50,10 @@ from fairmas.solvers.toulbar2_watchdog import TimeLimitWatchdog
 
 CPU_MARGIN = 0.1
 """Seconds of CPU below the limit a search must stay under to count as exhausted."""
+
+_ONE_SEARCH_AT_A_TIME = threading.Lock()
+"""toulbar2's options, solver state and timer are process-wide, as is the standard output the
+searches silence: threads (a branch and cut's workers, a user's) take turns."""
 
 
 @contextmanager
@@ -259,33 +264,34 @@ def toulbar2_minimize(
     >>> toulbar2_minimize((2,), [((0,), np.array([5, 7]))], upper=5).profile is None
     True
     """
-    _fresh_toulbar2()
-    network = pytoulbar2.CFN(ubinit=upper, resolution=0, verbose=-1)
-    for variable, size in enumerate(domains):
-        network.AddVariable(f"x{variable}", range(int(size)))
-    for scope, table in functions:
-        network.AddFunction(
-            [int(v) for v in scope], np.asarray(table, dtype=np.int64).ravel().tolist()
+    with _ONE_SEARCH_AT_A_TIME:
+        _fresh_toulbar2()
+        network = pytoulbar2.CFN(ubinit=upper, resolution=0, verbose=-1)
+        for variable, size in enumerate(domains):
+            network.AddVariable(f"x{variable}", range(int(size)))
+        for scope, table in functions:
+            network.AddFunction(
+                [int(v) for v in scope], np.asarray(table, dtype=np.int64).ravel().tolist()
+            )
+        seconds = 0 if time_limit is None else max(1, math.ceil(time_limit))
+        started = time.process_time()
+        with _stdout_silenced():
+            with TimeLimitWatchdog(seconds or None) as watchdog:
+                found = network.Solve(timeLimit=seconds)
+            if seconds and hasattr(signal, "ITIMER_VIRTUAL"):  # a CPU timer left armed fires later
+                signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+        # toulbar2 stops when the search space is exhausted, when the process has used
+        # ``seconds`` of CPU time since the search began (the CPU of every thread counts; wall
+        # time does not: under load a timed-out search can return before ``seconds`` of wall
+        # time), or when the watchdog interrupted it. Only a search that used clearly less CPU
+        # than that, and that the watchdog left alone, can have been exhausted.
+        exhausted = seconds == 0 or (
+            not watchdog.fired and time.process_time() - started < seconds - CPU_MARGIN
         )
-    seconds = 0 if time_limit is None else max(1, math.ceil(time_limit))
-    started = time.process_time()
-    with _stdout_silenced():
-        with TimeLimitWatchdog(seconds or None) as watchdog:
-            found = network.Solve(timeLimit=seconds)
-        if seconds and hasattr(signal, "ITIMER_VIRTUAL"):  # a CPU timer left armed fires later
-            signal.setitimer(signal.ITIMER_VIRTUAL, 0)
-    # toulbar2 stops when the search space is exhausted, when the process has used
-    # ``seconds`` of CPU time since the search began (the CPU of every thread counts; wall
-    # time does not: under load a timed-out search can return before ``seconds`` of wall
-    # time), or when the watchdog interrupted it. Only a search that used clearly less CPU
-    # than that, and that the watchdog left alone, can have been exhausted.
-    exhausted = seconds == 0 or (
-        not watchdog.fired and time.process_time() - started < seconds - CPU_MARGIN
-    )
-    reported = network.GetDDualBound()
-    dual = None if reported is None else float(reported)
-    nodes = int(network.GetNbNodes())
-    if found is None:
-        return NetworkSearch(None, None, dual, nodes, exhausted)
+        reported = network.GetDDualBound()
+        dual = None if reported is None else float(reported)
+        nodes = int(network.GetNbNodes())
+        if found is None:
+            return NetworkSearch(None, None, dual, nodes, exhausted)
     profile = np.asarray(found[0], dtype=np.int64)
     return NetworkSearch(profile, round(found[1]), dual, nodes, exhausted)
