@@ -203,3 +203,56 @@ def test_conditioning_keeps_the_cost_of_every_profile_that_agrees() -> None:
             costs.append(network.cost(profile))
     assert held.constant >= network.constant
     assert held.constant <= min(costs)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 4])
+def test_two_tree_workers_prove_the_brute_force_optimum(seed: int) -> None:
+    game = frustrated_game(8, 3, seed)
+    truth = pairwise_game_brute_force(game.to_document())["optimum"]
+    solved_by: set[int] = set()
+    original = cycle_lp._node
+
+    def noted(polytope: object, highs: object, *args: object) -> object:
+        solved_by.add(id(highs))
+        return original(polytope, highs, *args)
+
+    with pytest.MonkeyPatch.context() as patch:
+        branch_and_cut_only(patch, 0)  # the root LP is the local polytope's: a deep tree
+        patch.setattr(cycle_lp, "_node", noted)
+        found = cycle_lp.cycle_lp_social_optimum(game, time_limit=60, threads=2)
+    assert found.stats["tree_workers"] == 2
+    assert found.stats["branch_nodes"] > 3
+    assert len(solved_by) == 2  # both copies of the LP solved nodes
+    assert found.stats["open_nodes"] == 0
+    assert found.status == "optimal"
+    assert game.welfare(found.profile) == truth
+    assert found.bound == pytest.approx(truth, abs=1e-6)
+
+
+def test_node_cut_rounds_keep_the_tree_on_one_worker() -> None:
+    game = frustrated_game(8, 3, 2)
+    truth = pairwise_game_brute_force(game.to_document())["optimum"]
+    with pytest.MonkeyPatch.context() as patch:
+        branch_and_cut_only(patch, 1)  # cuts added at one node would not be in the other copy
+        found = cycle_lp.cycle_lp_social_optimum(game, time_limit=60, threads=2)
+    assert found.stats["tree_workers"] == 1
+    assert found.status == "optimal"
+    assert game.welfare(found.profile) == truth
+
+
+def test_a_failing_tree_worker_stops_the_tree_and_raises() -> None:
+    game = frustrated_game(8, 3, 0)
+    calls = []
+    original = cycle_lp._node
+
+    def failing(*args: object) -> object:
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("node three")
+        return original(*args)
+
+    with pytest.MonkeyPatch.context() as patch:
+        branch_and_cut_only(patch, 0)
+        patch.setattr(cycle_lp, "_node", failing)
+        with pytest.raises(RuntimeError, match="node three"):
+            cycle_lp.cycle_lp_social_optimum(game, time_limit=60, threads=2)

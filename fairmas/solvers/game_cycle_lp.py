@@ -70,10 +70,11 @@ and cycle inequalities close most of what is left, often all of it:
    when its bound is within :data:`SEARCH_GAP` units of the incumbent its
    network (held at the child's actions by
    :func:`~fairmas.solvers.dual_reparametrization.condition`) is searched for
-   :data:`NODE_SEARCH_SECONDS`. The converged cycle bound of the sparse
-   1000 × 3 game of seed 13 stays 6.8 units above its optimum; toulbar2 on
-   the root network needs about 400 s to close that, the branch and cut
-   19 nodes, about 100 s in all.
+   :data:`NODE_SEARCH_SECONDS`. With two threads (the default) two workers
+   take the best open nodes, each with its own copy of the LP. The converged
+   cycle bound of the sparse 1000 × 3 game of seed 13 stays 6.8 units above
+   its optimum; toulbar2 on the root network needs about 400 s to close
+   that, the branch and cut 13–25 nodes, 70 s in all (83 s with one worker).
 
 References
 ----------
@@ -87,7 +88,9 @@ from __future__ import annotations
 
 import heapq
 import math
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import highspy
@@ -355,8 +358,9 @@ class _LpArrays:
     duals: np.ndarray
 
 
-def _lp_arrays(polytope: _LocalPolytope) -> _LpArrays:
-    highs = polytope.highs
+def _lp_arrays(polytope: _LocalPolytope, highs: highspy.Highs | None = None) -> _LpArrays:
+    """The LP and dual of ``highs`` (by default the polytope's own solver)."""
+    highs = polytope.highs if highs is None else highs
     lp = highs.getLp()
     matrix = lp.a_matrix_
     columns = sp.csc_matrix(
@@ -406,9 +410,9 @@ def cycle_lp_social_optimum(
         With 2 or more (the default), simulated annealing
         (:class:`~fairmas.solvers.game_annealing.BackgroundAnnealing`) looks
         for better incumbents on a second core once the first LP has not
-        proved the optimum, until the cut rounds end, and the cycle
-        separation runs its shortest-path searches on two threads; with 1
-        neither happens.
+        proved the optimum, until the cut rounds end, the cycle separation
+        runs its shortest-path searches on two threads, and the branch and
+        cut solves nodes on two threads; with 1 none of this happens.
     incumbent : ndarray of int, optional
         A profile already known (action index per player): the search starts
         from the better of it and a local-search profile.
@@ -597,7 +601,7 @@ def _tightened_lp_search(
                 deadline = math.inf if time_limit is None else started + limit
                 searched = _branch_and_cut(
                     game, polytope, separator, networks, best, unit, max(bound, searched),
-                    deadline, stats,
+                    deadline, stats, workers=2 if parallel else 1,
                 )  # fmt: skip
         bound = max(bound, min(searched, best.cost))
         if best.cost - bound < close:
@@ -634,22 +638,27 @@ class _Networks:
         self.last: tuple[_LpArrays, CostNetwork] | None = None
 
     def of(self, lp: _LpArrays) -> CostNetwork | None:
-        """The network of ``lp``'s dual (None when D·costs would overflow int64)."""
+        """The network of ``lp``'s dual (None when D·costs would overflow int64).
+
+        Safe to call from two tree workers at once: each gets the network of its own ``lp``.
+        """
         if self.resolution == 0:
             return None
-        if self.last is None or self.last[0] is not lp:
-            network = reparametrize(
-                lp.matrix,
-                lp.lower,
-                lp.costs,
-                lp.duals,
-                self.n_equalities,
-                self.columns,
-                self.domains,
-                self.resolution,
-            )
-            self.last = (lp, network)
-        return self.last[1]
+        last = self.last
+        if last is not None and last[0] is lp:
+            return last[1]
+        network = reparametrize(
+            lp.matrix,
+            lp.lower,
+            lp.costs,
+            lp.duals,
+            self.n_equalities,
+            self.columns,
+            self.domains,
+            self.resolution,
+        )
+        self.last = (lp, network)
+        return network
 
 
 def _search_network(
@@ -704,6 +713,7 @@ def _branch_and_cut(
     root_bound: float,
     deadline: float,
     stats: dict,
+    workers: int = 1,
 ) -> float:
     """Best-first branch and cut on the players' actions; returns a lower bound on every cost.
 
@@ -720,6 +730,11 @@ def _branch_and_cut(
     child per action. Before the first node the cuts that are slack and have
     a zero dual are dropped, which makes each node LP about three times
     faster (a node's cut rounds may find them again where it violates them).
+
+    With ``workers`` ≥ 2 (and no node cut rounds, so that every copy holds
+    the same rows and any node's basis fits every copy) as many threads
+    take the best open nodes, each with its own copy of the LP: HiGHS
+    releases the GIL while it solves, toulbar2 runs one search at a time.
     """
     highs = polytope.highs
     if not highs.getBasis().valid:
@@ -733,44 +748,132 @@ def _branch_and_cut(
     _drop_slack_cuts(polytope)
     separator.seen.clear()
     offset, actions = game.action_offset, game.n_actions
-    close = max(unit, 1e-9)
-    heap: list[_OpenNode] = [_OpenNode(root_bound, 0, (), None)]
-    pushed = branched = 0
-    try:
-        while heap:
-            node = heap[0]
-            if best.cost - node.bound < close:
-                heapq.heappop(heap)
-                continue
-            if time.perf_counter() >= deadline:
-                break
-            heapq.heappop(heap)
-            branched += 1
+    # the root's basis goes with it: a worker's fresh copy would solve it from scratch (~10 s)
+    tree = _Tree(root_bound, highs.getBasis(), best, max(unit, 1e-9), deadline)
+
+    def work(solver: highspy.Highs) -> None:
+        while (node := tree.take()) is not None:
             if node.basis is not None:
-                _restore_basis(highs, node.basis)
-            closed = _hold(highs, offset, actions, node.fixings)
+                _restore_basis(solver, node.basis)
+            closed = _hold(solver, offset, actions, node.fixings)
             try:
                 fixed = dict(node.fixings)
-                found = _node(polytope, separator, networks, best, unit, fixed, deadline)
-                basis = highs.getBasis()
+                found = _node(polytope, solver, separator, networks, best, unit, fixed, deadline)
+                basis = solver.getBasis()
             finally:
                 ones = np.ones(closed.size)
-                highs.changeColsBounds(closed.size, closed, np.zeros(closed.size), ones)
+                solver.changeColsBounds(closed.size, closed, np.zeros(closed.size), ones)
             if found is None:  # out of time: the node stays open with its parent's bound
-                pushed += 1
-                heapq.heappush(heap, _OpenNode(node.bound, pushed, node.fixings, node.basis))
-                break
+                tree.settle(node, None)
+                return
             bound, player = found
             bound = max(bound, node.bound)
-            if best.cost - bound < close or player < 0:
-                continue
-            for action in range(int(actions[player])):
-                pushed += 1
-                child = (*node.fixings, (player, action))
-                heapq.heappush(heap, _OpenNode(bound, pushed, child, basis))
+            children = []
+            if best.cost - bound >= tree.close and player >= 0:
+                children = [
+                    (bound, (*node.fixings, (player, action)), basis)
+                    for action in range(int(actions[player]))
+                ]
+            tree.settle(node, children)
+
+    copies = [_copy_solver(highs) for _ in range(workers - 1)] if NODE_ROUNDS == 0 else []
+    helpers = [threading.Thread(target=tree.run, args=(work, copy), daemon=True) for copy in copies]
+    try:
+        for helper in helpers:
+            helper.start()
+        tree.run(work, highs)
     finally:
-        stats.update(branch_nodes=branched, open_nodes=len(heap))
-    return min([best.cost] + [node.bound for node in heap])
+        tree.stop()
+        for helper in helpers:
+            helper.join()
+        stats.update(
+            branch_nodes=tree.branched, open_nodes=len(tree.heap), tree_workers=1 + len(copies)
+        )
+    if tree.failure is not None:
+        raise tree.failure
+    return min([best.cost] + [node.bound for node in tree.heap])
+
+
+def _copy_solver(highs: highspy.Highs) -> highspy.Highs:
+    """A second HiGHS object with the same options and LP (cut rows included)."""
+    copy = highspy.Highs()
+    copy.passOptions(highs.getOptions())
+    copy.passModel(highs.getModel())
+    return copy
+
+
+class _Tree:
+    """The open nodes of the best-first branch and cut, shared by its worker threads."""
+
+    def __init__(
+        self,
+        root_bound: float,
+        root_basis: highspy.HighsBasis,
+        best: _Incumbent,
+        close: float,
+        deadline: float,
+    ) -> None:
+        self.heap: list[_OpenNode] = [_OpenNode(root_bound, 0, (), root_basis)]
+        self.best, self.close, self.deadline = best, close, deadline
+        self.pushed = self.branched = self.busy = 0
+        self.stopped = False
+        self.failure: BaseException | None = None
+        self.changed = threading.Condition()
+
+    def run(self, work: Callable[[highspy.Highs], None], solver: highspy.Highs) -> None:
+        """One worker: ``work`` on ``solver``; an exception stops every worker and is kept."""
+        try:
+            work(solver)
+        except BaseException as error:  # re-raised by the caller, after every worker stopped
+            with self.changed:
+                if self.failure is None:
+                    self.failure = error
+            self.stop()
+
+    def take(self) -> _OpenNode | None:
+        """The best open node the incumbent does not close; None once there is nothing to do.
+
+        Waits while the heap is empty but another worker's node may still add children.
+        """
+        with self.changed:
+            while True:
+                while self.heap and self.best.cost - self.heap[0].bound < self.close:
+                    heapq.heappop(self.heap)
+                if self.stopped or time.perf_counter() >= self.deadline:
+                    self.stopped = True
+                    self.changed.notify_all()
+                    return None
+                if self.heap:
+                    self.busy += 1
+                    self.branched += 1
+                    return heapq.heappop(self.heap)
+                if self.busy == 0:
+                    self.stopped = True
+                    self.changed.notify_all()
+                    return None
+                self.changed.wait(min(1.0, max(0.0, self.deadline - time.perf_counter())))
+
+    def settle(
+        self,
+        node: _OpenNode,
+        children: list[tuple[float, tuple[tuple[int, int], ...], highspy.HighsBasis]] | None,
+    ) -> None:
+        """``node`` is done: its children (bound, fixings, basis) open; None: time ran out."""
+        with self.changed:
+            self.busy -= 1
+            if children is None:  # the node stays open with its parent's bound; no more nodes
+                children = [(node.bound, node.fixings, node.basis)]
+                self.stopped = True
+            for bound, fixings, basis in children:
+                self.pushed += 1
+                heapq.heappush(self.heap, _OpenNode(bound, self.pushed, fixings, basis))
+            self.changed.notify_all()
+
+    def stop(self) -> None:
+        """No worker takes another node."""
+        with self.changed:
+            self.stopped = True
+            self.changed.notify_all()
 
 
 @dataclass(order=True)
@@ -793,6 +896,7 @@ def _restore_basis(highs: highspy.Highs, basis: highspy.HighsBasis) -> None:
 
 def _node(
     polytope: _LocalPolytope,
+    highs: highspy.Highs,
     separator: CycleSeparator,
     networks: _Networks,
     best: _Incumbent,
@@ -802,9 +906,9 @@ def _node(
 ) -> tuple[float, int] | None:
     """One branch-and-cut node: its cost bound and the player to split on (−1: closed).
 
-    None when the time ran out before its LP was solved.
+    None when the time ran out before its LP was solved. ``highs`` holds the polytope's LP
+    (its own solver or a tree worker's copy).
     """
-    highs = polytope.highs
     game = best.game
     bound = -math.inf
     x = None
@@ -820,7 +924,7 @@ def _node(
         if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None if round_ == 0 else (bound, _most_fractional(game, x, fixed))
         x = np.asarray(highs.getSolution().col_value)
-        lp = _lp_arrays(polytope)
+        lp = _lp_arrays(polytope, highs)
         previous, bound = bound, max(bound, _dual_bound(lp))
         profile = _round(game, x, polytope)
         profile[list(fixed)] = list(fixed.values())
@@ -945,17 +1049,19 @@ def _vertex_solve(highs: highspy.Highs, deadline: float) -> bool:
 
 
 class _Incumbent:
-    """The best profile seen so far and its integer cost Σ_e c_e(a_u, a_v)."""
+    """The best profile seen so far and its integer cost Σ_e c_e(a_u, a_v) (thread-safe)."""
 
     def __init__(self, game: PairwiseGame, polytope: _LocalPolytope, profile: np.ndarray) -> None:
         self.game, self.polytope = game, polytope
         self.profile, self.cost = profile, polytope.cost_of(game, profile)
+        self.lock = threading.Lock()
 
     def offer(self, profile: np.ndarray) -> None:
         """Keep ``profile`` when it costs less than the incumbent."""
         cost = self.polytope.cost_of(self.game, profile)
-        if cost < self.cost:
-            self.profile, self.cost = profile, cost
+        with self.lock:
+            if cost < self.cost:
+                self.profile, self.cost = profile, cost
 
 
 def _round(game: PairwiseGame, x: np.ndarray, polytope: _LocalPolytope) -> np.ndarray:
