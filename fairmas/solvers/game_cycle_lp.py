@@ -753,8 +753,7 @@ def _branch_and_cut(
 
     def work(solver: highspy.Highs) -> None:
         while (node := tree.take()) is not None:
-            if node.basis is not None:
-                _restore_basis(solver, node.basis)
+            _restore_basis(solver, node.basis)
             closed = _hold(solver, offset, actions, node.fixings)
             try:
                 fixed = dict(node.fixings)
@@ -839,7 +838,8 @@ class _Tree:
             while True:
                 while self.heap and self.best.cost - self.heap[0].bound < self.close:
                     heapq.heappop(self.heap)
-                if self.stopped or time.perf_counter() >= self.deadline:
+                idle = not self.heap and self.busy == 0  # no node left, none being solved
+                if self.stopped or idle or time.perf_counter() >= self.deadline:
                     self.stopped = True
                     self.changed.notify_all()
                     return None
@@ -847,10 +847,6 @@ class _Tree:
                     self.busy += 1
                     self.branched += 1
                     return heapq.heappop(self.heap)
-                if self.busy == 0:
-                    self.stopped = True
-                    self.changed.notify_all()
-                    return None
                 self.changed.wait(min(1.0, max(0.0, self.deadline - time.perf_counter())))
 
     def settle(
@@ -883,7 +879,7 @@ class _OpenNode:
     bound: float
     order: int
     fixings: tuple[tuple[int, int], ...] = field(compare=False)
-    basis: highspy.HighsBasis | None = field(compare=False)
+    basis: highspy.HighsBasis = field(compare=False)
 
 
 def _restore_basis(highs: highspy.Highs, basis: highspy.HighsBasis) -> None:
