@@ -171,6 +171,20 @@ proved ended at smaller gaps (0.053, 0.006, 0.032, 0.017 % against 0.065, 0.011,
 but the weaker root cost more later: seed 0, proved in 537 s with this rule, was still open at
 600 s (249 nodes), and seeds 12 and 13 took 106 and 117 s against 77 and 97 s (BENCHMARKS.md)."""
 
+LATE_STALL_GAIN = 1.0
+"""The stall rule once fewer than :data:`LATE_SECONDS` are left: a round gaining less than this
+many units ends the rounds.
+
+Under a short limit the branch and cut needs the time more than the last rounds do (the
+looser rule is worse only for long runs, see :data:`STALL_GAIN`, and a long run never gets here
+before its rounds end): at 60 s on the four sparse 1000 × 3 games of sixteen the rounds leave
+open, the rounds end after 28–33 s instead of 44–59 s; seeds 10 and 13 are proved in 49.8 and
+54.5 s (56.7 s and a 0.036 % gap with the 0.1-unit rule alone), seed 12 ends one unit above its
+optimum (0.004 % against 0.036 %) and seed 0 at 0.048 % (0.065 %); single runs, BENCHMARKS.md."""
+
+LATE_SECONDS = 40.0
+"""Seconds left before the time limit from which the rounds end on :data:`LATE_STALL_GAIN`."""
+
 NODE_ROUNDS = 0
 """Cut rounds at most at every branch-and-cut node after its LP.
 
@@ -190,6 +204,16 @@ same to 10⁻¹¹."""
 
 NODE_SEARCH_SECONDS = 2.0
 """CPU seconds of toulbar2 on a node's conditioned network before the node is branched."""
+
+
+def _stall_gain(deadline: float) -> float:
+    """The least gain a round must bring (in units) for the rounds to go on, ``deadline`` ahead.
+
+    >>> _stall_gain(math.inf) == STALL_GAIN, _stall_gain(time.perf_counter()) == LATE_STALL_GAIN
+    (True, True)
+    """
+    late = deadline - time.perf_counter() < LATE_SECONDS
+    return LATE_STALL_GAIN if late else STALL_GAIN
 
 
 @dataclass(frozen=True)
@@ -532,7 +556,7 @@ def _tightened_lp_search(
             if (
                 best.cost - bound < close
                 or time.perf_counter() > cut_deadline
-                or (rounds > 1 and lp_value - previous < STALL_GAIN * close)
+                or (rounds > 1 and lp_value - previous < _stall_gain(started + limit) * close)
             ):
                 break
             if (
