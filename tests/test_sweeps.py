@@ -295,6 +295,32 @@ def test_a_sweep_stopped_mid_run_loses_nothing_and_resumes(
     assert rows[: len(kept)] == kept
 
 
+def _worker_that_sleeps(parent: str) -> subprocess.Popen[str]:
+    """A process that sets itself up as a pool worker of ``parent`` and then sleeps."""
+    program = (
+        "import sys, time\n"
+        "from fairmas.sweeps.runner import _worker_init\n"
+        "_worker_init(1, int(sys.argv[1]))\n"
+        "time.sleep(30)\n"
+    )
+    return subprocess.Popen([sys.executable, "-c", program, parent], text=True)
+
+
+def test_a_worker_set_up_after_its_pool_creator_died_still_leaves() -> None:
+    # A worker spawned just before a SIGKILL may run its initializer only once it has been
+    # handed to another process; it must compare with the creator's pid, not read it then.
+    gone_creator = _worker_that_sleeps(str(2**22 + 1))  # above any pid: not its parent
+    kept = _worker_that_sleeps(str(os.getpid()))  # this test is its parent
+    try:
+        assert gone_creator.wait(timeout=20) == 70
+        time.sleep(1.5)
+        assert kept.poll() is None, "a worker whose creator lives must keep running"
+    finally:
+        for process in (gone_creator, kept):
+            process.kill()
+            process.wait()
+
+
 def test_dask_local_cluster_gives_the_local_results(tmp_path: Path, run_cli) -> None:
     distributed = pytest.importorskip("distributed")
     path = write_sweep(tmp_path, SMALL)

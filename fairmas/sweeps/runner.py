@@ -104,18 +104,23 @@ class SweepReport:
 
 
 def _exit_with_parent(parent: int) -> None:
-    """Leave when the process that started this worker is gone (its parent was killed)."""
-    while True:
+    """Leave when ``parent``, the process that started this worker, is no longer its
+    parent (it was killed and the worker was handed to another process)."""
+    while os.getppid() == parent:
         time.sleep(0.5)
-        if os.getppid() != parent:
-            os._exit(70)
+    os._exit(70)
 
 
-def _worker_init(threads: int) -> None:
+def _worker_init(threads: int, parent: int) -> None:
     """Set up a pool worker: ignore SIGINT (the parent handles it), share the cores, and
-    exit when orphaned (a SIGKILL-ed sweep must not leave workers behind)."""
+    exit when orphaned (a SIGKILL-ed sweep must not leave workers behind).
+
+    ``parent`` is the pid of the process that created the pool, taken there: a worker
+    spawned just before its parent was killed may only get here once it has been handed
+    to another process, so ``os.getppid()`` read here could already name that one.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     with contextlib.suppress(Exception):
         import numba
 
@@ -196,7 +201,7 @@ class LocalExecutor:
             self.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_worker_init,
-            initargs=(threads,),
+            initargs=(threads, os.getpid()),
         )
         return self._pool
 
