@@ -256,3 +256,53 @@ def test_a_failing_tree_worker_stops_the_tree_and_raises() -> None:
         patch.setattr(cycle_lp, "_node", failing)
         with pytest.raises(RuntimeError, match="node three"):
             cycle_lp.cycle_lp_social_optimum(game, time_limit=60, threads=2)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 4])
+def test_node_lps_stopped_on_the_objective_close_only_nodes_their_optimum_closes(
+    seed: int,
+) -> None:
+    game = frustrated_game(8, 3, seed)
+    truth = pairwise_game_brute_force(game.to_document())["optimum"]
+    stopped: list[tuple[float, float, float]] = []  # (closing, bound at the stop, LP optimum)
+    original = cycle_lp._solve_node_lp
+
+    def checked(polytope, highs, closing, deadline):  # type: ignore[no-untyped-def]
+        full = cycle_lp._copy_solver(highs)  # the same LP, node bounds included
+        full.setBasis(highs.getBasis())
+        solved = original(polytope, highs, closing, deadline)
+        if solved is not None and solved[2]:
+            full.run()
+            stopped.append((closing, solved[1], full.getInfo().objective_function_value))
+        return solved
+
+    with pytest.MonkeyPatch.context() as patch:
+        branch_and_cut_only(patch, 0)  # the local polytope at the root: a deep tree
+        patch.setattr(cycle_lp, "_solve_node_lp", checked)
+        found = cycle_lp.cycle_lp_social_optimum(game, time_limit=60, threads=1)
+    assert stopped, "some node was to be closed before its LP optimum"
+    for closing, bound, optimum in stopped:
+        assert closing < bound <= optimum + 1e-6  # closes the node, and is a valid bound
+    assert found.status == "optimal"
+    assert game.welfare(found.profile) == truth
+
+
+def test_the_branching_player_is_a_free_fractional_one() -> None:
+    game = frustrated_game(8, 3, 0)
+    polytope, _ = cycle_lp._local_polytope(game, 1.0)
+    highs = polytope.highs
+    highs.run()
+    lp = cycle_lp._lp_arrays(polytope, highs)
+    x = np.asarray(highs.getSolution().col_value)
+    offset = game.action_offset
+    largest = np.maximum.reduceat(x[: int(offset[-1])], offset[:-1])
+    fractional = set(np.flatnonzero(largest < 1 - 1e-6).tolist())
+    assert len(fractional) >= 2
+    # no cut rows: the player whose likeliest action has the least mass
+    player = cycle_lp._branching_player(game, polytope, lp, x, {})
+    assert player == int(np.argmin(largest))
+    held = {player: 0}
+    assert cycle_lp._branching_player(game, polytope, lp, x, held) in fractional - {player}
+    integral = np.zeros_like(x)
+    integral[offset[:-1]] = 1.0  # everyone plays action 0
+    assert cycle_lp._branching_player(game, polytope, lp, integral, {}) == -1

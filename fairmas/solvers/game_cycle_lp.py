@@ -927,11 +927,12 @@ def _node(
     """One branch-and-cut node: its cost bound and the player to split on (−1: closed).
 
     None when the time ran out before its LP was solved. ``highs`` holds the polytope's LP
-    (its own solver or a tree worker's copy).
+    (its own solver or a tree worker's copy). The dual simplex stops as soon as its dual
+    objective closes the node (:func:`_solve_node_lp`).
     """
     game = best.game
     bound = -math.inf
-    x = None
+    x = lp = None
     close = max(unit, 1e-9)
     for round_ in range(NODE_ROUNDS + 1):
         if round_ > 0:
@@ -939,13 +940,16 @@ def _node(
             if not found:
                 break
             _add_cuts(highs, found)
-        limit_next_run(highs, max(0.1, deadline - time.perf_counter()))
-        highs.run()
-        if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            return None if round_ == 0 else (bound, _most_fractional(game, x, fixed))
+        solved = _solve_node_lp(polytope, highs, best.cost - close, deadline)
+        if solved is None:
+            if round_ == 0:
+                return None
+            return bound, _branching_player(game, polytope, lp, x, fixed)
+        lp, dual_bound, closed = solved
+        previous, bound = bound, max(bound, dual_bound)
+        if closed:  # stopped early: no LP point, nothing to round
+            return bound, -1
         x = np.asarray(highs.getSolution().col_value)
-        lp = _lp_arrays(polytope, highs)
-        previous, bound = bound, max(bound, _dual_bound(lp))
         profile = _round(game, x, polytope)
         profile[list(fixed)] = list(fixed.values())
         best.offer(profile)
@@ -960,7 +964,44 @@ def _node(
         bound = max(bound, min(searched, best.cost))
         if best.cost - bound < close:
             return bound, -1
-    return bound, _most_fractional(game, x, fixed)
+    return bound, _branching_player(game, polytope, lp, x, fixed)
+
+
+def _solve_node_lp(
+    polytope: _LocalPolytope, highs: highspy.Highs, closing: float, deadline: float
+) -> tuple[_LpArrays, float, bool] | None:
+    """A node's LP by the warm dual simplex, stopped once its dual objective exceeds ``closing``.
+
+    Every iterate of the dual simplex is dual feasible, so its objective only
+    rises and L(y) of its duals bounds the node at any time: once that
+    objective exceeds ``closing`` (the incumbent's cost less a unit) the node
+    is closed and the remaining iterations would be wasted (HiGHS'
+    ``objective_bound``). Returns the LP with its duals, L(y) and whether the
+    solve stopped there, closing the node; None when the time ran out. When
+    HiGHS stops on the objective but L(y) of its duals, recomputed, falls
+    short of ``closing`` (tolerances), the solve goes on to the optimum.
+
+    On the sparse 1000 × 3 game of seed 0 the stop ends 11–17 of the 31–37
+    nodes of a proof early, and the tree takes about a fifth less time.
+    """
+    highs.setOptionValue("objective_bound", closing)
+    try:
+        limit_next_run(highs, max(0.1, deadline - time.perf_counter()))
+        highs.run()
+        if highs.getModelStatus() == highspy.HighsModelStatus.kObjectiveBound:
+            lp = _lp_arrays(polytope, highs)
+            bound = _dual_bound(lp)
+            if bound > closing:
+                return lp, bound, True
+            highs.setOptionValue("objective_bound", math.inf)
+            limit_next_run(highs, max(0.1, deadline - time.perf_counter()))
+            highs.run()
+    finally:
+        highs.setOptionValue("objective_bound", math.inf)
+    if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    lp = _lp_arrays(polytope, highs)
+    return lp, _dual_bound(lp), False
 
 
 def _hold(
@@ -982,13 +1023,48 @@ def _hold(
     return closed
 
 
-def _most_fractional(game: PairwiseGame, x: np.ndarray, fixed: dict[int, int]) -> int:
-    """The free player whose likeliest action has the least LP mass (−1 when all are integral)."""
+def _branching_player(
+    game: PairwiseGame,
+    polytope: _LocalPolytope,
+    lp: _LpArrays,
+    x: np.ndarray,
+    fixed: dict[int, int],
+) -> int:
+    """The free fractional player whose columns carry the most cut dual; −1 when none is fractional.
+
+    A player i scores Σ_k y_k Σ_{j ∈ cut k, j a column of i} |A_kj| over the
+    cycle inequalities k (y_k ≥ 0 their duals; a pair's column counts for
+    both players): the players on the cycles that hold the LP bound up, where
+    the relaxation is loosest. Fixing such a player breaks those cycles in
+    every child. Without any dual on a fractional player's cuts, the player
+    whose likeliest action has the least LP mass is taken.
+
+    On the sparse 1000 × 3 game of seed 0, where some 650 of the 737 players
+    the presolve leaves are fractional, the branch and cut after the same
+    cut rounds proved the optimum in 31 nodes (102 s in all) instead of 181
+    (284 s) with the least-mass rule alone; children often jump above the
+    incumbent at once (BENCHMARKS.md).
+    """
     offset = game.action_offset
     largest = np.maximum.reduceat(x[: int(offset[-1])], offset[:-1])
     largest[list(fixed)] = 1.0
-    player = int(np.argmin(largest))
-    return player if largest[player] < 1.0 - 1e-6 else -1
+    fractional = largest < 1.0 - 1e-6
+    if not fractional.any():
+        return -1
+    column_weight = abs(lp.matrix[polytope.n_rows :, :]).T @ lp.duals[polytope.n_rows :]
+    node_player = np.repeat(np.arange(game.n_players, dtype=np.int64), game.n_actions)
+    cells = column_weight[polytope.n_nodes :]
+    score = np.bincount(
+        np.concatenate(
+            [node_player, node_player[polytope.cell_node_u], node_player[polytope.cell_node_v]]
+        ),
+        weights=np.concatenate([column_weight[: polytope.n_nodes], cells, cells]),
+        minlength=game.n_players,
+    )
+    score[~fractional] = -1.0
+    if score.max() > 0.0:
+        return int(np.argmax(score))
+    return int(np.argmin(largest))
 
 
 def _drop_slack_cuts(
