@@ -167,6 +167,7 @@ def test_cuts_dropped_at_the_interior_point_leave_the_lp_optimum() -> None:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(cycle_lp, "INTERIOR_POINT_COLUMNS", 0)
+        patch.setattr(cycle_lp, "STALL_GAIN", 0.1)  # the long run of rounds this game is for
         patch.setattr(cycle_lp, "BRANCH_AFTER", 0.0)
         patch.setattr(cycle_lp, "ROOT_SEARCH_SECONDS", 0.0)
         patch.setattr(cycle_lp, "PROBE_GAP", -1.0)  # no search closes it before the tree

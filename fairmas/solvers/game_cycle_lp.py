@@ -62,19 +62,21 @@ and cycle inequalities close most of what is left, often all of it:
    after the rounds (or there is no time limit): the network search gets
    :data:`ROOT_SEARCH_SECONDS` if the bound is within :data:`SEARCH_GAP`
    units of the incumbent, then a best-first branch and cut splits the
-   profiles on the most fractional player, one child per action. A child's
-   LP is the parent's, with all the root's cuts and the other actions'
-   columns at 0, re-solved by the dual simplex from the parent's basis (the
-   root's from one interior point solve with crossover when the rounds left
-   none), followed by :data:`NODE_ROUNDS` cut rounds (none by default), and
-   when its bound is within :data:`SEARCH_GAP` units of the incumbent its
-   network (held at the child's actions by
+   profiles on the fractional player whose columns carry the most cut dual
+   (:func:`_branching_player`), one child per action. A child's LP is the
+   parent's, with all the root's cuts and the other actions' columns at 0,
+   re-solved by the dual simplex from the parent's basis (the root's from
+   one interior point solve with crossover when the rounds left none) and
+   stopped as soon as its dual objective closes the child, followed by
+   :data:`NODE_ROUNDS` cut rounds (none by default), and when its bound is
+   within :data:`SEARCH_GAP` units of the incumbent its network (held at the
+   child's actions by
    :func:`~fairmas.solvers.dual_reparametrization.condition`) is searched for
    :data:`NODE_SEARCH_SECONDS`. With two threads (the default) two workers
    take the best open nodes, each with its own copy of the LP. The converged
    cycle bound of the sparse 1000 × 3 game of seed 13 stays 6.8 units above
    its optimum; toulbar2 on the root network needs about 400 s to close
-   that, the branch and cut 13–25 nodes, 70 s in all (83 s with one worker).
+   that, the branch and cut 16–19 nodes, 58–63 s in all.
 
 References
 ----------
@@ -158,32 +160,18 @@ of seeds 12 and 13 (300 s limits) every node search with a gap of at most 4.7 un
 node, in 0.2–1.8 s, and every one with a gap of 5.6 units or more ran its full 2 s without
 closing it (the root's 10 s search, at gaps of 4–11 units, closes nothing there either)."""
 
-STALL_GAIN = 0.1
+STALL_GAIN = 1.0
 """The cut rounds end once a round (from the third on) raises the LP bound by less than this many
 units of the integer-scaled costs.
 
-On the sparse 1000 × 3 games the cycle bound gains 0.0–0.1 units a round over its last three to
-four rounds (15–18 s) before a stricter rule (10⁻³ units) stopped them; ending there gives the
-branch and cut (300 s limit) those seconds: seeds 10, 12 and 13 proved in 90, 134 and 160 s
-against 127, 114 and 185 s (seed 12 took 13 nodes instead of 7: the trees differ). A looser rule,
-1 unit, hands over to the branch and cut still earlier: at 60 s the four seeds of sixteen not
-proved ended at smaller gaps (0.053, 0.006, 0.032, 0.017 % against 0.065, 0.011, 0.038, 0.036 %),
-but the weaker root cost more later: seed 0, proved in 537 s with this rule, was still open at
-600 s (249 nodes), and seeds 12 and 13 took 106 and 117 s against 77 and 97 s (BENCHMARKS.md)."""
-
-LATE_STALL_GAIN = 1.0
-"""The stall rule once fewer than :data:`LATE_SECONDS` are left: a round gaining less than this
-many units ends the rounds.
-
-Under a short limit the branch and cut needs the time more than the last rounds do (the
-looser rule is worse only for long runs, see :data:`STALL_GAIN`, and a long run never gets here
-before its rounds end): at 60 s on the four sparse 1000 × 3 games of sixteen the rounds leave
-open, the rounds end after 28–33 s instead of 44–59 s; seeds 10 and 13 are proved in 49.8 and
-54.5 s (56.7 s and a 0.036 % gap with the 0.1-unit rule alone), seed 12 ends one unit above its
-optimum (0.004 % against 0.036 %) and seed 0 at 0.048 % (0.065 %); single runs, BENCHMARKS.md."""
-
-LATE_SECONDS = 40.0
-"""Seconds left before the time limit from which the rounds end on :data:`LATE_STALL_GAIN`."""
+On the sparse 1000 × 3 games the cycle bound gains under a unit a round over its last several
+rounds; since the branch and cut splits on the players that carry the cut duals
+(:func:`_branching_player`) a node is worth more than such a round. Against 0.1 units (300 s
+limits, same session) seeds 10, 12, 13 and 0 were proved in 43.8, 53.8, 62.7 and 87.7 s
+instead of 58.7, 69.0, 77.6 and 104.5 s, after 34–40 s of rounds instead of 46–57 s and with
+13–40 nodes instead of 10–34. (With the old least-mass branching the 0.1-unit rule was the
+better one for long runs and 1 unit was used only within the last 40 s of a limit; BENCHMARKS.md.)
+"""
 
 NODE_ROUNDS = 0
 """Cut rounds at most at every branch-and-cut node after its LP.
@@ -204,16 +192,6 @@ same to 10⁻¹¹."""
 
 NODE_SEARCH_SECONDS = 2.0
 """CPU seconds of toulbar2 on a node's conditioned network before the node is branched."""
-
-
-def _stall_gain(deadline: float) -> float:
-    """The least gain a round must bring (in units) for the rounds to go on, ``deadline`` ahead.
-
-    >>> _stall_gain(math.inf) == STALL_GAIN, _stall_gain(time.perf_counter()) == LATE_STALL_GAIN
-    (True, True)
-    """
-    late = deadline - time.perf_counter() < LATE_SECONDS
-    return LATE_STALL_GAIN if late else STALL_GAIN
 
 
 @dataclass(frozen=True)
@@ -556,7 +534,7 @@ def _tightened_lp_search(
             if (
                 best.cost - bound < close
                 or time.perf_counter() > cut_deadline
-                or (rounds > 1 and lp_value - previous < _stall_gain(started + limit) * close)
+                or (rounds > 1 and lp_value - previous < STALL_GAIN * close)
             ):
                 break
             if (
@@ -742,7 +720,8 @@ def _branch_and_cut(
     """Best-first branch and cut on the players' actions; returns a lower bound on every cost.
 
     A node holds some players at one action each (the other actions' columns
-    get upper bound 0). Its LP is re-solved by the warm dual simplex (when
+    get upper bound 0). Its LP is re-solved by the warm dual simplex, which
+    stops once its dual objective closes the node (when
     the rounds' interior point method left no basis, one solve with
     crossover gives the root one), with up to :data:`NODE_ROUNDS` cut rounds
     (cycle inequalities hold for every profile, so they stay for all nodes),
@@ -750,9 +729,10 @@ def _branch_and_cut(
     When that bound is within :data:`SEARCH_GAP` units of the incumbent,
     toulbar2 then searches the node's network (the LP dual's network held at
     the node's actions) for :data:`NODE_SEARCH_SECONDS`; a node that neither
-    bound nor search closes is split on its most fractional player, one
-    child per action. Before the first node the cuts that are slack and have
-    a zero dual are dropped, which makes each node LP about three times
+    bound nor search closes is split on the fractional player whose columns
+    carry the most cut dual (:func:`_branching_player`), one child per
+    action. Before the first node the cuts that are slack and have a zero
+    dual are dropped, which makes each node LP about three times
     faster (a node's cut rounds may find them again where it violates them).
 
     With ``workers`` ≥ 2 (and no node cut rounds, so that every copy holds
