@@ -124,13 +124,13 @@ def test_a_node_search_closes_nodes_of_a_conditioned_network() -> None:
 def test_network_searches_run_only_within_the_search_gap(seed: int) -> None:
     game = frustrated_game(8, 3, seed)
     truth = pairwise_game_brute_force(game.to_document())["optimum"]
-    searched: dict[float, list[float]] = {}
+    searched: dict[float, list[float | None]] = {}  # the time limits of the searches
     original = cycle_lp.toulbar2_minimize
     for search_gap in (-1.0, float("inf")):
-        uppers = searched[search_gap] = []
+        limits = searched[search_gap] = []
 
-        def counted(*args: object, uppers: list[float] = uppers, **kwargs: object) -> object:
-            uppers.append(kwargs["upper"])
+        def counted(*args: object, limits: list = limits, **kwargs: object) -> object:
+            limits.append(kwargs["time_limit"])
             return original(*args, **kwargs)
 
         with pytest.MonkeyPatch.context() as patch:
@@ -142,8 +142,10 @@ def test_network_searches_run_only_within_the_search_gap(seed: int) -> None:
             found = cycle_lp.cycle_lp_social_optimum(game, time_limit=60, threads=1)
         assert found.status == "optimal"
         assert game.welfare(found.profile) == truth
-    assert searched[-1.0] == []  # no bound is ever within a negative gap: no search at all
-    assert searched[float("inf")]  # the root's search at least
+    # no bound is ever within a negative gap: the root's short probe and no node search
+    assert searched[-1.0] == [cycle_lp.PROBE_SECONDS]
+    assert searched[float("inf")][0] == 5.0  # the root's full search
+    assert all(limit <= 5.0 for limit in searched[float("inf")])
 
 
 def test_cuts_dropped_at_the_interior_point_leave_the_lp_optimum() -> None:

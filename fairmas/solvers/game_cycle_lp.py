@@ -61,7 +61,8 @@ and cycle inequalities close most of what is left, often all of it:
 4. **Branch and cut**, when at least :data:`BRANCH_AFTER` seconds are left
    after the rounds (or there is no time limit): the network search gets
    :data:`ROOT_SEARCH_SECONDS` if the bound is within :data:`SEARCH_GAP`
-   units of the incumbent, then a best-first branch and cut splits the
+   units of the incumbent (:data:`PROBE_SECONDS` otherwise), then a
+   best-first branch and cut splits the
    profiles on the fractional player whose columns carry the most cut dual
    (:func:`_branching_player`), one child per action. A child's LP is the
    parent's, with all the root's cuts and the other actions' columns at 0,
@@ -141,7 +142,8 @@ SEARCH_RESERVE = 1.0
 BRANCH_AFTER = 10.0
 """With at least this many seconds left after the cut rounds (or no time limit), a branch and cut
 follows them (after a search of the LP dual's network for :data:`ROOT_SEARCH_SECONDS` when the
-bound is within :data:`SEARCH_GAP` units); with less, the network search gets what is left.
+bound is within :data:`SEARCH_GAP` units, :data:`PROBE_SECONDS` otherwise); with less, the
+network search gets what is left.
 
 Its nodes take 1–3 s on the sparse 1000 × 3 games, so even a few of them raise the bound more
 than a search of the root's network, which does not move it by a unit in a minute there: at a
@@ -149,11 +151,17 @@ than a search of the root's network, which does not move it by a unit in a minut
 0.038 % with 10 s (BENCHMARKS.md)."""
 
 ROOT_SEARCH_SECONDS = 10.0
-"""CPU seconds of that network search before the branch and cut."""
+"""CPU seconds of that network search before the branch and cut; beyond :data:`SEARCH_GAP` it gets
+:data:`PROBE_SECONDS` only.
+
+That short search still closes small games the rounds leave open: the dense 15 × 5 games of
+seeds 0–2, 1.9–2.5 s in all with it, took 6–9.5 s without it (81–196 nodes; 15–18 s with the
+least-mass branching), while on the sparse 1000 × 3 games it costs a second."""
 
 SEARCH_GAP = 5.0
-"""The network search before the branch and cut, and the one at each of its nodes, runs only when
-the LP bound is within this many units of the (integer-scaled) cost of the incumbent.
+"""The network search before the branch and cut gets its full time, and the one at each of its
+nodes runs at all, only when the LP bound is within this many units of the (integer-scaled) cost
+of the incumbent.
 
 toulbar2 on an LP dual's network closes small gaps, not large ones: on the sparse 1000 × 3 games
 of seeds 12 and 13 (300 s limits) every node search with a gap of at most 4.7 units exhausted its
@@ -239,6 +247,7 @@ class _LocalPolytope:
     """Column layout: node columns (offset[i] + a), then one column per edge cell."""
 
     n_nodes: int
+    node_player: np.ndarray  # the player of every node column
     edge_start: np.ndarray  # the cells of pair e are edge_start[e] : edge_start[e + 1]
     cell_node_u: np.ndarray
     cell_node_v: np.ndarray
@@ -336,6 +345,7 @@ def _local_polytope(game: PairwiseGame, factor: float) -> tuple[_LocalPolytope, 
     )
     polytope = _LocalPolytope(
         n_nodes=n_nodes,
+        node_player=player_of_node,
         edge_start=start,
         cell_node_u=node_u,
         cell_node_v=node_v,
@@ -597,8 +607,11 @@ def _tightened_lp_search(
         else:
             searched = -math.inf
             stats["search_nodes"] = 0
-            if ROOT_SEARCH_SECONDS > 0 and best.cost - bound <= SEARCH_GAP:
-                searched = _search_network(network, best, unit, ROOT_SEARCH_SECONDS, stats)
+            if ROOT_SEARCH_SECONDS > 0:
+                # a short probe beyond the search gap: it closes small games at once
+                within = best.cost - bound <= SEARCH_GAP
+                seconds = ROOT_SEARCH_SECONDS if within else min(PROBE_SECONDS, ROOT_SEARCH_SECONDS)
+                searched = _search_network(network, best, unit, seconds, stats)
             if best.cost - max(bound, searched) >= close:
                 deadline = math.inf if time_limit is None else started + limit
                 searched = _branch_and_cut(
@@ -628,7 +641,7 @@ class _Networks:
         self.resolution = resolution_for(
             2.0 * float(polytope.cell_cost.max(initial=0.0)) * game.n_tables
         )
-        node_player = np.repeat(np.arange(game.n_players, dtype=np.int64), game.n_actions)
+        node_player = polytope.node_player
         node_action = np.arange(polytope.n_nodes, dtype=np.int64) - game.action_offset[node_player]
         none = np.full(polytope.n_nodes, -1, dtype=np.int64)
         self.columns = ColumnScopes(
@@ -1032,7 +1045,7 @@ def _branching_player(
     if not fractional.any():
         return -1
     column_weight = abs(lp.matrix[polytope.n_rows :, :]).T @ lp.duals[polytope.n_rows :]
-    node_player = np.repeat(np.arange(game.n_players, dtype=np.int64), game.n_actions)
+    node_player = polytope.node_player
     cells = column_weight[polytope.n_nodes :]
     score = np.bincount(
         np.concatenate(
