@@ -62,9 +62,9 @@ and cycle inequalities close most of what is left, often all of it:
    after the rounds (or there is no time limit): the network search gets
    :data:`ROOT_SEARCH_SECONDS` if the bound is within :data:`SEARCH_GAP`
    units of the incumbent (:data:`PROBE_SECONDS` otherwise), then a
-   best-first branch and cut splits the
-   profiles on the fractional player whose columns carry the most cut dual
-   (:func:`_branching_player`), one child per action. A child's LP is the
+   best-first branch and cut splits the profiles on the fractional player
+   whose columns carry the most cut dual (:func:`_branching_player`), one
+   child per action. A child's LP is the
    parent's, with all the root's cuts and the other actions' columns at 0,
    re-solved by the dual simplex from the parent's basis (the root's from
    one interior point solve with crossover when the rounds left none) and
