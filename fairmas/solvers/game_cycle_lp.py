@@ -979,16 +979,14 @@ def _solve_node_lp(
     """
     highs.setOptionValue("objective_bound", closing)
     try:
-        limit_next_run(highs, max(0.1, deadline - time.perf_counter()))
-        highs.run()
+        _run_until(highs, deadline)
         if highs.getModelStatus() == highspy.HighsModelStatus.kObjectiveBound:
             lp = _lp_arrays(polytope, highs)
             bound = _dual_bound(lp)
             if bound > closing:
                 return lp, bound, True
             highs.setOptionValue("objective_bound", math.inf)
-            limit_next_run(highs, max(0.1, deadline - time.perf_counter()))
-            highs.run()
+            _run_until(highs, deadline)
     finally:
         highs.setOptionValue("objective_bound", math.inf)
     if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
@@ -1090,6 +1088,13 @@ def _add_cuts(highs: highspy.Highs, found: list[tuple[dict[int, float], float]])
         highs.addRow(lower, highspy.kHighsInf, columns.size, columns, values)
 
 
+def _run_until(highs: highspy.Highs, deadline: float) -> None:
+    """Solve with the time left before ``deadline`` (a ``time.perf_counter()`` value), at least
+    0.1 s."""
+    limit_next_run(highs, max(0.1, deadline - time.perf_counter()))
+    highs.run()
+
+
 def _solve_round(highs: highspy.Highs, deadline: float) -> None:
     """A cut round's LP: by the interior point method without crossover, small ones by the simplex.
 
@@ -1115,13 +1120,11 @@ def _solve_round(highs: highspy.Highs, deadline: float) -> None:
     if highs.getNumCol() >= INTERIOR_POINT_COLUMNS:
         highs.setOptionValue("solver", "ipm")
         highs.setOptionValue("run_crossover", "off")
-        limit_next_run(highs, max(0.1, deadline - time.perf_counter()))
-        highs.run()
+        _run_until(highs, deadline)
         if highs.getModelStatus() in _INTERIOR_POINT_DONE or time.perf_counter() >= deadline:
             return
     highs.setOptionValue("solver", "simplex")
-    limit_next_run(highs, max(0.1, deadline - time.perf_counter()))
-    highs.run()
+    _run_until(highs, deadline)
 
 
 _INTERIOR_POINT_DONE = (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kTimeLimit)
@@ -1132,8 +1135,7 @@ def _vertex_solve(highs: highspy.Highs, deadline: float) -> bool:
     """Re-solve the LP by the interior point method with crossover for a basis; False on timeout."""
     highs.setOptionValue("solver", "ipm")
     highs.setOptionValue("run_crossover", "on")
-    limit_next_run(highs, max(0.1, deadline - time.perf_counter()))
-    highs.run()
+    _run_until(highs, deadline)
     return highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
 
 
