@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import fairmas.solvers.cycle_lp_relaxation as relaxation
 import fairmas.solvers.game_cycle_lp as cycle_lp
 from fairmas.models.pairwise_game import PairwiseGame
 from fairmas.solvers.cycle_separation import CycleSeparator
@@ -24,17 +25,17 @@ def frustrated_game(n: int, m: int, seed: int) -> PairwiseGame:
     return PairwiseGame.random(n, m, seed=seed)
 
 
-def lp_with_cuts(game: PairwiseGame, rounds: int) -> tuple[cycle_lp._LocalPolytope, list]:
+def lp_with_cuts(game: PairwiseGame, rounds: int) -> tuple[relaxation.LocalPolytope, list]:
     """The local polytope after ``rounds`` rounds of cycle cuts, and the LP state after each."""
-    polytope, _ = cycle_lp._local_polytope(game, integer_scale(game.flat[0]).factor)
+    polytope, _ = relaxation.local_polytope(game, integer_scale(game.flat[0]).factor)
     separator = CycleSeparator(polytope.n_nodes, polytope.cell_node_u, polytope.cell_node_v)
     states = []
     for _ in range(rounds + 1):
         polytope.highs.run()
         assert polytope.highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
-        states.append(cycle_lp._lp_arrays(polytope))
+        states.append(relaxation.lp_arrays(polytope))
         found = separator.violated_cycles(np.asarray(polytope.highs.getSolution().col_value))
-        cycle_lp._add_cuts(polytope.highs, found)
+        relaxation.add_cuts(polytope.highs, found)
     return polytope, states
 
 
@@ -60,8 +61,8 @@ def test_the_network_costs_exactly_resolution_times_the_lp_cost_of_every_profile
         rng = np.random.default_rng(seed)
         duals = lp.duals + rng.normal(0.0, 2.0, lp.duals.size)
         duals[polytope.n_rows :] = np.abs(duals[polytope.n_rows :])
-        lp = cycle_lp._LpArrays(lp.matrix, lp.lower, lp.costs, lp.upper, duals)
-    network = cycle_lp._Networks(game, polytope).of(lp)
+        lp = relaxation.LpArrays(lp.matrix, lp.lower, lp.costs, lp.upper, duals)
+    network = relaxation.Networks(game, polytope).of(lp)
     assert network is not None
     assert network.dropped_cuts == 0
     assert all(table.min() == 0 for table in network.functions.values())
@@ -76,13 +77,13 @@ def test_the_constant_is_the_cycle_tightened_lp_bound(seed: int) -> None:
     game = frustrated_game(7, 3, seed)
     polytope, states = lp_with_cuts(game, 3)
     for lp in states:
-        network = cycle_lp._Networks(game, polytope).of(lp)
-        bound = cycle_lp._dual_bound(lp)
+        network = relaxation.Networks(game, polytope).of(lp)
+        bound = relaxation.dual_bound(lp)
         # rounding D·y moves each of the few hundred functions' minima by a few 1/D at most
         assert abs(network.constant / network.resolution - bound) < 1e-3
     best = min(polytope.cost_of(game, p) for p in all_profiles(game))
     assert states[0].duals.size < states[-1].duals.size  # cuts were added
-    assert cycle_lp._dual_bound(states[0]) < cycle_lp._dual_bound(states[-1]) <= best + 1e-6
+    assert relaxation.dual_bound(states[0]) < relaxation.dual_bound(states[-1]) <= best + 1e-6
 
 
 def test_elimination_splits_a_cycle_into_non_negative_pieces_and_refuses_a_clique() -> None:

@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 
+import fairmas.solvers.cycle_branch_and_cut as tree
+import fairmas.solvers.cycle_lp_relaxation as relaxation
 import fairmas.solvers.game_cycle_lp as cycle_lp
 from fairmas.models.pairwise_game import PairwiseGame
 from fairmas.solvers.dual_reparametrization import CostNetwork, condition
@@ -15,13 +17,13 @@ from tests.test_dual_reparametrization import frustrated_game
 from tests.test_pairwise_game import games
 
 
-def branch_and_cut_only(patch: pytest.MonkeyPatch, rounds: int = cycle_lp.NODE_ROUNDS) -> None:
+def branch_and_cut_only(patch: pytest.MonkeyPatch, rounds: int = tree.NODE_ROUNDS) -> None:
     """No cut round and no network search before the branch and cut, none at its nodes."""
     patch.setattr(cycle_lp, "CUT_SHARE", 0.0)
     patch.setattr(cycle_lp, "BRANCH_AFTER", 0.0)
     patch.setattr(cycle_lp, "ROOT_SEARCH_SECONDS", 0.0)
-    patch.setattr(cycle_lp, "NODE_SEARCH_SECONDS", 0.0)
-    patch.setattr(cycle_lp, "NODE_ROUNDS", rounds)
+    patch.setattr(tree, "NODE_SEARCH_SECONDS", 0.0)
+    patch.setattr(tree, "NODE_ROUNDS", rounds)
 
 
 @settings(max_examples=25, deadline=None)
@@ -67,7 +69,7 @@ def test_interior_point_rounds_leave_the_branch_and_cut_one_vertex_solve(seed: i
     game = frustrated_game(8, 3, seed)
     truth = pairwise_game_brute_force(game.to_document())["optimum"]
     vertex_solves = []
-    original = cycle_lp._vertex_solve
+    original = tree._vertex_solve
 
     def counted(highs: object, deadline: float) -> bool:
         vertex_solves.append(deadline)
@@ -76,7 +78,7 @@ def test_interior_point_rounds_leave_the_branch_and_cut_one_vertex_solve(seed: i
     with pytest.MonkeyPatch.context() as patch:
         branch_and_cut_only(patch, 1)
         patch.setattr(cycle_lp, "INTERIOR_POINT_COLUMNS", 0)
-        patch.setattr(cycle_lp, "_vertex_solve", counted)
+        patch.setattr(tree, "_vertex_solve", counted)
         found = cycle_lp.cycle_lp_social_optimum(game, time_limit=60, threads=1)
     assert len(vertex_solves) == 1  # no basis after the rounds: one solve with crossover
     assert found.stats["open_nodes"] == 0
@@ -88,7 +90,7 @@ def test_interior_point_rounds_leave_the_branch_and_cut_one_vertex_solve(seed: i
 def test_an_interior_point_round_stopped_short_is_finished_by_the_simplex(seed: int) -> None:
     game = frustrated_game(8, 3, seed)
     truth = pairwise_game_brute_force(game.to_document())["optimum"]
-    built = cycle_lp._local_polytope
+    built = cycle_lp.local_polytope
 
     def starved(game: PairwiseGame, factor: float) -> tuple[object, float]:
         polytope, best_total = built(game, factor)
@@ -98,7 +100,7 @@ def test_an_interior_point_round_stopped_short_is_finished_by_the_simplex(seed: 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(cycle_lp, "INTERIOR_POINT_COLUMNS", 0)
         patch.setattr(cycle_lp, "BRANCH_AFTER", 1e9)  # no branch and cut after the rounds
-        patch.setattr(cycle_lp, "_local_polytope", starved)
+        patch.setattr(cycle_lp, "local_polytope", starved)
         found = cycle_lp.cycle_lp_social_optimum(game, time_limit=60, threads=1)
     assert found.stats["lp_bound"] > truth + 1  # the first round's LP was solved, by the simplex
     assert found.stats["rounds"] >= 1
@@ -112,8 +114,8 @@ def test_a_node_search_closes_nodes_of_a_conditioned_network() -> None:
     truth = pairwise_game_brute_force(game.to_document())["optimum"]
     with pytest.MonkeyPatch.context() as patch:
         branch_and_cut_only(patch, 0)
-        patch.setattr(cycle_lp, "NODE_SEARCH_SECONDS", 5.0)
-        patch.setattr(cycle_lp, "SEARCH_GAP", float("inf"))
+        patch.setattr(tree, "NODE_SEARCH_SECONDS", 5.0)
+        patch.setattr(tree, "SEARCH_GAP", float("inf"))
         found = cycle_lp.cycle_lp_social_optimum(game, time_limit=60, threads=1)
     assert found.status == "optimal"
     assert game.welfare(found.profile) == truth
@@ -125,7 +127,7 @@ def test_network_searches_run_only_within_the_search_gap(seed: int) -> None:
     game = frustrated_game(8, 3, seed)
     truth = pairwise_game_brute_force(game.to_document())["optimum"]
     searched: dict[float, list[float | None]] = {}  # the time limits of the searches
-    original = cycle_lp.toulbar2_minimize
+    original = relaxation.toulbar2_minimize
     for search_gap in (-1.0, float("inf")):
         limits = searched[search_gap] = []
 
@@ -136,9 +138,9 @@ def test_network_searches_run_only_within_the_search_gap(seed: int) -> None:
         with pytest.MonkeyPatch.context() as patch:
             branch_and_cut_only(patch, 0)
             patch.setattr(cycle_lp, "ROOT_SEARCH_SECONDS", 5.0)
-            patch.setattr(cycle_lp, "NODE_SEARCH_SECONDS", 5.0)
-            patch.setattr(cycle_lp, "SEARCH_GAP", search_gap)
-            patch.setattr(cycle_lp, "toulbar2_minimize", counted)
+            patch.setattr(tree, "NODE_SEARCH_SECONDS", 5.0)
+            patch.setattr(tree, "SEARCH_GAP", search_gap)
+            patch.setattr(relaxation, "toulbar2_minimize", counted)
             found = cycle_lp.cycle_lp_social_optimum(game, time_limit=60, threads=1)
         assert found.status == "optimal"
         assert game.welfare(found.profile) == truth
@@ -153,9 +155,9 @@ def test_cuts_dropped_at_the_interior_point_leave_the_lp_optimum() -> None:
     game = PairwiseGame.random(20, 4, degree=10, seed=2)
     objectives: dict[str, float] = {}
     cut_rows: list[int] = []
-    drop, vertex_solve = cycle_lp._drop_slack_cuts, cycle_lp._vertex_solve
+    drop, vertex_solve = tree._drop_slack_cuts, tree._vertex_solve
 
-    def dropping(polytope: cycle_lp._LocalPolytope, *tolerances: float) -> None:
+    def dropping(polytope: relaxation.LocalPolytope, *tolerances: float) -> None:
         highs = polytope.highs
         objectives.setdefault("interior", highs.getInfo().objective_function_value)
         cut_rows.append(highs.getNumRow() - polytope.n_rows)
@@ -173,8 +175,8 @@ def test_cuts_dropped_at_the_interior_point_leave_the_lp_optimum() -> None:
         patch.setattr(cycle_lp, "BRANCH_AFTER", 0.0)
         patch.setattr(cycle_lp, "ROOT_SEARCH_SECONDS", 0.0)
         patch.setattr(cycle_lp, "PROBE_GAP", -1.0)  # no search closes it before the tree
-        patch.setattr(cycle_lp, "_drop_slack_cuts", dropping)
-        patch.setattr(cycle_lp, "_vertex_solve", solving)
+        patch.setattr(tree, "_drop_slack_cuts", dropping)
+        patch.setattr(tree, "_vertex_solve", solving)
         found = cycle_lp.cycle_lp_social_optimum(game, time_limit=60, threads=1)
     assert len(cut_rows) == 4  # at the interior point, then at the vertex
     assert cut_rows[1] < cut_rows[0] / 2  # most cuts go at the interior point
@@ -213,7 +215,7 @@ def test_two_tree_workers_prove_the_brute_force_optimum(seed: int) -> None:
     game = frustrated_game(8, 3, seed)
     truth = pairwise_game_brute_force(game.to_document())["optimum"]
     solved_by: set[int] = set()
-    original = cycle_lp._node
+    original = tree._node
 
     def noted(polytope: object, highs: object, *args: object) -> object:
         solved_by.add(id(highs))
@@ -221,7 +223,7 @@ def test_two_tree_workers_prove_the_brute_force_optimum(seed: int) -> None:
 
     with pytest.MonkeyPatch.context() as patch:
         branch_and_cut_only(patch, 0)  # the root LP is the local polytope's: a deep tree
-        patch.setattr(cycle_lp, "_node", noted)
+        patch.setattr(tree, "_node", noted)
         found = cycle_lp.cycle_lp_social_optimum(game, time_limit=60, threads=2)
     assert found.stats["tree_workers"] == 2
     assert found.stats["branch_nodes"] > 3
@@ -246,7 +248,7 @@ def test_node_cut_rounds_keep_the_tree_on_one_worker() -> None:
 def test_a_failing_tree_worker_stops_the_tree_and_raises() -> None:
     game = frustrated_game(8, 3, 0)
     calls = []
-    original = cycle_lp._node
+    original = tree._node
 
     def failing(*args: object) -> object:
         calls.append(1)
@@ -256,7 +258,7 @@ def test_a_failing_tree_worker_stops_the_tree_and_raises() -> None:
 
     with pytest.MonkeyPatch.context() as patch:
         branch_and_cut_only(patch, 0)
-        patch.setattr(cycle_lp, "_node", failing)
+        patch.setattr(tree, "_node", failing)
         with pytest.raises(RuntimeError, match="node three"):
             cycle_lp.cycle_lp_social_optimum(game, time_limit=60, threads=2)
 
@@ -268,10 +270,10 @@ def test_node_lps_stopped_on_the_objective_close_only_nodes_their_optimum_closes
     game = frustrated_game(8, 3, seed)
     truth = pairwise_game_brute_force(game.to_document())["optimum"]
     stopped: list[tuple[float, float, float]] = []  # (closing, bound at the stop, LP optimum)
-    original = cycle_lp._solve_node_lp
+    original = tree._solve_node_lp
 
     def checked(polytope, highs, closing, deadline):  # type: ignore[no-untyped-def]
-        full = cycle_lp._copy_solver(highs)  # the same LP, node bounds included
+        full = tree._copy_solver(highs)  # the same LP, node bounds included
         full.setBasis(highs.getBasis())
         solved = original(polytope, highs, closing, deadline)
         if solved is not None and solved[2]:
@@ -281,7 +283,7 @@ def test_node_lps_stopped_on_the_objective_close_only_nodes_their_optimum_closes
 
     with pytest.MonkeyPatch.context() as patch:
         branch_and_cut_only(patch, 0)  # the local polytope at the root: a deep tree
-        patch.setattr(cycle_lp, "_solve_node_lp", checked)
+        patch.setattr(tree, "_solve_node_lp", checked)
         found = cycle_lp.cycle_lp_social_optimum(game, time_limit=60, threads=1)
     assert stopped, "some node was to be closed before its LP optimum"
     for closing, bound, optimum in stopped:
@@ -292,20 +294,20 @@ def test_node_lps_stopped_on_the_objective_close_only_nodes_their_optimum_closes
 
 def test_the_branching_player_is_a_free_fractional_one() -> None:
     game = frustrated_game(8, 3, 0)
-    polytope, _ = cycle_lp._local_polytope(game, 1.0)
+    polytope, _ = relaxation.local_polytope(game, 1.0)
     highs = polytope.highs
     highs.run()
-    lp = cycle_lp._lp_arrays(polytope, highs)
+    lp = relaxation.lp_arrays(polytope, highs)
     x = np.asarray(highs.getSolution().col_value)
     offset = game.action_offset
     largest = np.maximum.reduceat(x[: int(offset[-1])], offset[:-1])
     fractional = set(np.flatnonzero(largest < 1 - 1e-6).tolist())
     assert len(fractional) >= 2
     # no cut rows: the player whose likeliest action has the least mass
-    player = cycle_lp._branching_player(game, polytope, lp, x, {})
+    player = tree._branching_player(game, polytope, lp, x, {})
     assert player == int(np.argmin(largest))
     held = {player: 0}
-    assert cycle_lp._branching_player(game, polytope, lp, x, held) in fractional - {player}
+    assert tree._branching_player(game, polytope, lp, x, held) in fractional - {player}
     integral = np.zeros_like(x)
     integral[offset[:-1]] = 1.0  # everyone plays action 0
-    assert cycle_lp._branching_player(game, polytope, lp, integral, {}) == -1
+    assert tree._branching_player(game, polytope, lp, integral, {}) == -1
