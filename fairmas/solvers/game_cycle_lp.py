@@ -99,7 +99,6 @@ from fairmas.models.pairwise_game import PairwiseGame
 from fairmas.result import Status
 from fairmas.solvers import cycle_branch_and_cut
 from fairmas.solvers.background_runs import uses_second_core
-from fairmas.solvers.cycle_branch_and_cut import branch_and_cut
 from fairmas.solvers.cycle_lp_relaxation import (
     Incumbent,
     LpArrays,
@@ -423,7 +422,7 @@ def _tightened_lp_search(
                 searched = search_network(network, best, unit, seconds, stats)
             if best.cost - max(bound, searched) >= close:
                 deadline = math.inf if time_limit is None else started + limit
-                searched = branch_and_cut(
+                searched = cycle_branch_and_cut.branch_and_cut(
                     game, polytope, separator, networks, best, unit, max(bound, searched),
                     deadline, stats, workers=2 if parallel else 1,
                 )  # fmt: skip
