@@ -15,7 +15,9 @@ and cycle inequalities close most of what is left, often all of it:
        \\sum_b \\mu_e(a, b) = \\mu_u(a),\\;
        \\sum_a \\mu_e(a, b) = \\mu_v(b),\\; \\mu \\ge 0,
 
-   solved by HiGHS' interior point method without crossover (highspy; the
+   one marginal row of every pair left out (the others imply it;
+   :func:`~fairmas.solvers.cycle_lp_relaxation.local_polytope`), solved by
+   HiGHS' interior point method without crossover (highspy; the
    warm-started dual simplex on small LPs).
 2. **Cycle inequalities** (Sontag and Jaakkola 2007). Every action a of every
    player i gives a binary indicator z = [a_i = a]; for an interacting pair
