@@ -136,7 +136,8 @@ def local_polytope(game: PairwiseGame, factor: float) -> tuple[LocalPolytope, fl
     n_nodes, n_cells = game.total_actions, edge.size
     u, v, _, _ = game.edges
     m, offset = game.n_actions, game.action_offset
-    # rows: Σ_a μ_i(a) = 1 per player, then one per (pair, action of u), (pair, action of v)
+    # rows: Σ_a μ_i(a) = 1 per player, then one per (pair, action of u), (pair, action of v);
+    # built in full here, the first (pair, action of v) row of every pair is dropped below
     u_row_start = np.zeros(u.size + 1, dtype=np.int64)
     np.cumsum(m[u], out=u_row_start[1:])
     v_row_start = np.zeros(v.size + 1, dtype=np.int64)
