@@ -34,8 +34,7 @@ def lp_with_cuts(game: PairwiseGame, rounds: int) -> tuple[relaxation.LocalPolyt
         polytope.highs.run()
         assert polytope.highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
         states.append(relaxation.lp_arrays(polytope))
-        found = separator.violated_cycles(np.asarray(polytope.highs.getSolution().col_value))
-        relaxation.add_cuts(polytope.highs, found)
+        polytope.add_cuts(separator.violated_cycles(polytope.point()))
     return polytope, states
 
 
@@ -60,7 +59,7 @@ def test_the_network_costs_exactly_resolution_times_the_lp_cost_of_every_profile
     if perturb:  # the identity holds for any dual, optimal or not
         rng = np.random.default_rng(seed)
         duals = lp.duals + rng.normal(0.0, 2.0, lp.duals.size)
-        duals[polytope.n_rows :] = np.abs(duals[polytope.n_rows :])
+        duals[polytope.n_equalities :] = np.abs(duals[polytope.n_equalities :])
         lp = relaxation.LpArrays(lp.matrix, lp.lower, lp.costs, lp.upper, duals)
     network = relaxation.Networks(game, polytope).of(lp)
     assert network is not None

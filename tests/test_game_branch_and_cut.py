@@ -263,7 +263,7 @@ def test_a_failing_tree_worker_stops_the_tree_and_raises() -> None:
             cycle_lp.cycle_lp_social_optimum(game, time_limit=60, threads=2)
 
 
-@pytest.mark.parametrize("seed", [0, 1, 4])
+@pytest.mark.parametrize("seed", [0, 1, 2])
 def test_node_lps_stopped_on_the_objective_close_only_nodes_their_optimum_closes(
     seed: int,
 ) -> None:
@@ -298,7 +298,7 @@ def test_the_branching_player_is_a_free_fractional_one() -> None:
     highs = polytope.highs
     highs.run()
     lp = relaxation.lp_arrays(polytope, highs)
-    x = np.asarray(highs.getSolution().col_value)
+    x = polytope.point()
     offset = game.action_offset
     largest = np.maximum.reduceat(x[: int(offset[-1])], offset[:-1])
     fractional = set(np.flatnonzero(largest < 1 - 1e-6).tolist())

@@ -36,7 +36,6 @@ from fairmas.solvers.cycle_lp_relaxation import (
     LocalPolytope,
     LpArrays,
     Networks,
-    add_cuts,
     dual_bound,
     lp_arrays,
     round_lp_point,
@@ -180,7 +179,7 @@ def branch_and_cut(
     def work(solver: highspy.Highs) -> None:
         while (node := tree.take()) is not None:
             _restore_basis(solver, node.basis)
-            closed = _hold(solver, offset, actions, node.fixings)
+            closed = _hold(solver, polytope, offset, actions, node.fixings)
             try:
                 fixed = dict(node.fixings)
                 found = _node(polytope, solver, separator, networks, best, unit, fixed, deadline)
@@ -341,7 +340,7 @@ def _node(
             found = separator.violated_cycles(x, deadline)
             if not found:
                 break
-            add_cuts(highs, found)
+            polytope.add_cuts(found)
         solved = _solve_node_lp(polytope, highs, best.cost - close, deadline)
         if solved is None:
             if round_ == 0:
@@ -351,7 +350,7 @@ def _node(
         previous, bound = bound, max(bound, dual_bound)
         if closed:  # stopped early: no LP point, nothing to round
             return bound, -1
-        x = np.asarray(highs.getSolution().col_value)
+        x = polytope.point(highs)
         profile = round_lp_point(game, x, polytope)
         profile[list(fixed)] = list(fixed.values())
         best.offer(profile)
@@ -406,18 +405,23 @@ def _solve_node_lp(
 
 def _hold(
     highs: highspy.Highs,
+    polytope: LocalPolytope,
     offset: np.ndarray,
     actions: np.ndarray,
     fixings: tuple[tuple[int, int], ...],
 ) -> np.ndarray:
-    """Give the columns of the actions the fixings exclude upper bound 0; returns those columns."""
-    columns = [
+    """Give the HiGHS columns of the actions the fixings exclude upper bound 0; returns them.
+
+    A player's excluded node columns are held through the cells of its anchor pair
+    (:meth:`~fairmas.solvers.cycle_lp_relaxation.LocalPolytope.reduced_columns`).
+    """
+    excluded = [
         int(offset[player]) + other
         for player, action in fixings
         for other in range(int(actions[player]))
         if other != action
     ]
-    closed = np.asarray(columns, dtype=np.int32)
+    closed = polytope.reduced_columns(np.asarray(excluded, dtype=np.int64))
     if closed.size:
         highs.changeColsBounds(closed.size, closed, np.zeros(closed.size), np.zeros(closed.size))
     return closed
@@ -451,7 +455,8 @@ def _branching_player(
     fractional = largest < 1.0 - 1e-6
     if not fractional.any():
         return -1
-    column_weight = abs(lp.matrix[polytope.n_rows :, :]).T @ lp.duals[polytope.n_rows :]
+    cuts = polytope.n_equalities
+    column_weight = abs(lp.matrix[cuts:, :]).T @ lp.duals[cuts:]
     node_player = polytope.node_player
     cells = column_weight[polytope.n_nodes :]
     score = np.bincount(
@@ -482,9 +487,7 @@ def _drop_slack_cuts(polytope: LocalPolytope, zero_dual: float = 1e-9, slack: fl
     if not solution.dual_valid or duals.size != lower.size:  # no solve since the last cuts
         return
     dropped = np.flatnonzero((np.abs(duals) < zero_dual) & (activity - lower > slack))
-    if dropped.size:
-        rows = (dropped + polytope.n_rows).astype(np.int32)
-        highs.deleteRows(rows.size, rows)
+    polytope.delete_cuts(dropped)
 
 
 def _vertex_solve(highs: highspy.Highs, deadline: float) -> bool:

@@ -105,7 +105,6 @@ from fairmas.solvers.cycle_lp_relaxation import (
     Incumbent,
     LpArrays,
     Networks,
-    add_cuts,
     dual_bound,
     local_polytope,
     lp_arrays,
@@ -340,7 +339,7 @@ def _tightened_lp_search(
             _solve_round(highs, started + limit - SEARCH_RESERVE)
             if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
                 break  # out of time (or numerical trouble): keep the last proved bound
-            x = np.asarray(highs.getSolution().col_value)
+            x = polytope.point()
             previous = lp_value
             lp = lp_arrays(polytope)
             value = dual_bound(lp)
@@ -376,7 +375,7 @@ def _tightened_lp_search(
             found = separator.violated_cycles(x, cut_deadline)
             if not found:
                 break
-            add_cuts(highs, found)
+            polytope.add_cuts(found)
             rounds += 1
             cuts += len(found)
         if annealing is not None:  # before toulbar2, which holds the GIL and counts process CPU
