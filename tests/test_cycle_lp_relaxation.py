@@ -1,13 +1,17 @@
-"""The local polytope LP that cycle_lp builds: node columns substituted, implied rows left out."""
+"""The local polytope LP that cycle_lp builds: node columns substituted, implied rows left out.
+
+It is checked against the full local polytope, every row of it, built here cell by cell."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
+import fairmas.solvers.cycle_lp_relaxation as relaxation
 from fairmas.models.pairwise_game import PairwiseGame
 from fairmas.solvers.cycle_lp_relaxation import dual_bound, local_polytope, lp_arrays
 from fairmas.solvers.cycle_separation import CycleSeparator
@@ -59,21 +63,22 @@ def optimum(matrix: sp.spmatrix, rhs: np.ndarray, costs: np.ndarray, cuts=None) 
 
 
 @settings(max_examples=40, deadline=None)
-@given(game=games(max_players=6, max_actions=3))
-def test_the_reduced_lp_has_the_full_local_polytopes_optimum_and_no_node_column(
-    game: PairwiseGame,
+@given(game=games(max_players=6, max_actions=3), partners=st.sampled_from([0, 1, 2, 6]))
+def test_the_reduced_lp_has_the_full_local_polytopes_optimum(
+    game: PairwiseGame, partners: int
 ) -> None:
-    polytope, _ = local_polytope(game, integer_scale(game.flat[0]).factor)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(relaxation, "ANCHOR_PARTNERS", partners)
+        polytope, _ = local_polytope(game, integer_scale(game.flat[0]).factor)
     u, v, _, _ = game.edges
-    partnered = np.zeros(game.n_players, dtype=bool)
-    partnered[u], partnered[v] = True, True
-    alone_actions = int(game.n_actions[~partnered].sum())
+    degree = np.bincount(np.concatenate([u, v]), minlength=game.n_players)
+    anchored = (degree > 0) & (degree <= partners)
     highs = polytope.highs
-    # HiGHS holds the cells and the node columns of players without partners only
-    assert highs.getNumCol() == polytope.cell_cost.size + alone_actions
-    # each partnered player's anchor rows vanish, and one implied row of every pair
+    # HiGHS holds the cells and the node columns of the players without an anchor pair
+    assert highs.getNumCol() == polytope.cell_cost.size + int(game.n_actions[~anchored].sum())
+    # each anchored player's anchor rows vanish, and one implied row of every pair
     full_rows = game.n_players + int((game.n_actions[u] + game.n_actions[v]).sum())
-    anchored_actions = int(game.n_actions[partnered].sum())
+    anchored_actions = int(game.n_actions[anchored].sum())
     assert highs.getNumRow() == polytope.n_rows == full_rows - anchored_actions - u.size
     highs.run()
     matrix, rhs = full_local_polytope(game, polytope)

@@ -89,9 +89,10 @@ def branch_and_cut(
 ) -> float:
     """Best-first branch and cut on the players' actions; returns a lower bound on every cost.
 
-    A node holds some players at one action each (the other actions' columns
-    get upper bound 0). Its LP is re-solved by the warm dual simplex, which
-    stops once its dual objective closes the node (when
+    A node holds some players at one action each (the cells of their anchor
+    pairs that give them another action get upper bound 0). Its LP is
+    re-solved by the warm dual simplex, which stops once its dual objective
+    closes the node (when
     the rounds' interior point method left no basis, one solve with
     crossover gives the root one), with up to :data:`NODE_ROUNDS` cut rounds
     (cycle inequalities hold for every profile, so they stay for all nodes),

@@ -13,9 +13,11 @@ branch and cut (:mod:`fairmas.solvers.cycle_branch_and_cut`) share:
       \\sum_b \\mu_e(a, b) = \\mu_u(a),\\;
       \\sum_a \\mu_e(a, b) = \\mu_v(b),\\; 0 \\le \\mu \\le 1,
 
-  for HiGHS without the node columns μ_i, each written as the marginal of
-  an anchor pair, and without the rows that then vanish or are implied
-  (30 % fewer rows and 12 % fewer columns on the sparse 1000 × 3 games);
+  for HiGHS without the node columns μ_i of the players with few partners,
+  each written as the marginal of an anchor pair, and without the rows
+  that then vanish or are implied (on the sparse 1000 × 3 game of seed 0,
+  7,356 rows and 15,858 columns where the full local polytope has 11,279
+  and 18,024);
   :meth:`LocalPolytope.add_cuts` adds cycle inequalities as ``≥`` rows.
   The rest of the package sees the LP in the logical columns (μ_i and μ_e):
   :meth:`LocalPolytope.point` and :func:`lp_arrays` translate;
@@ -57,6 +59,20 @@ from fairmas.solvers.game_local_search import local_welfare_profile
 from fairmas.solvers.game_toulbar2 import toulbar2_minimize
 from fairmas.solvers.highs_clock import limit_next_run
 
+ANCHOR_PARTNERS = 8
+"""Players with at most this many partners have their node columns substituted out of the LP
+HiGHS solves (:func:`local_polytope`); those with more keep them.
+
+A substituted column μ_i(a) costs as many cells as its anchor partner has actions in every other
+marginal row of the player and every cut through it, so the fill grows with the partners. On the
+sparse 1000 × 3 games (3–11 partners after the presolve; 98 % of the players of seed 0 have at
+most 8) the smaller LPs pay: seeds 10 and 12 proved in 39–40 and 47–49 s against 48.7 and
+59.7 s, seed 0 in 85–98 s against 105 s (single runs, same session; the limit mattered little
+there). On dense games the substitution slows the LPs down: 15 × 5 (14 partners each) took
+2.2–3.2 s against 1.8–2.5 s with every player substituted, 100 × 3 of degree 10 10.6–10.7 s
+against 8.6–9.6 s (one thread, same session).
+"""
+
 
 @dataclass
 class LocalPolytope:
@@ -66,11 +82,12 @@ class LocalPolytope:
     ``offset[i] + a``), then one per pair cell (column ``n_nodes + k``); the
     logical rows are every row of the local polytope (:data:`n_equalities`
     of them), then the cuts. HiGHS holds a smaller LP in the *reduced*
-    columns x_r, with x = T x_r: every player with a partner has an anchor
-    pair e, and its node columns are substituted by μ_i(a) = Σ_b μ_e(a, b);
-    the anchor rows that say so vanish, as does one implied row per pair
-    (:func:`local_polytope`). The reduced columns are the cells, then the
-    node columns of players without partners (which stay as they are).
+    columns x_r, with x = T x_r: every player with one to
+    :data:`ANCHOR_PARTNERS` partners has an anchor pair e, and its node
+    columns are substituted by μ_i(a) = Σ_b μ_e(a, b); the anchor rows that
+    say so vanish, as does one implied row per pair (:func:`local_polytope`).
+    The reduced columns are the cells, then the node columns of the other
+    players (which stay as they are).
     """
 
     n_nodes: int
@@ -207,17 +224,18 @@ def local_polytope(game: PairwiseGame, factor: float) -> tuple[LocalPolytope, fl
     welfare is (Σ_e max W_e − its cost) / ``factor``.
 
     HiGHS gets the LP with the node columns substituted out
-    (:class:`LocalPolytope`): every player with a partner takes an anchor
-    pair e (one that is not yet its partner's anchor, with a partner of few
-    actions), μ_i(a) = Σ_b μ_e(a, b) replaces its node columns in every row,
-    and the anchor's rows for that player vanish. Of every pair's rows one
-    more is implied and left out: its u rows sum to Σ μ_e − Σ_a μ_u(a), its
-    v rows to Σ μ_e − Σ_b μ_v(b), so with the players' rows Σ_a μ_i(a) = 1
-    one of them follows from the others (the first v row; the first u row
-    when the pair anchors v; v's own row when it anchors both, whose rows
-    then say the same). On the sparse 1000 × 3 games that leaves 9,288 of
-    the 13,256 rows of a root LP with its cuts and no node column, and the
-    node LPs solve about 12 % faster, the interior point rounds 10 %.
+    (:class:`LocalPolytope`): every player with at most
+    :data:`ANCHOR_PARTNERS` partners takes an anchor pair e (one that is not
+    yet its partner's anchor, with a partner of few actions),
+    μ_i(a) = Σ_b μ_e(a, b) replaces its node columns in every row, and the
+    anchor's rows for that player vanish. Of every pair's rows one more is
+    implied and left out: its u rows sum to Σ μ_e − Σ_a μ_u(a), its v rows
+    to Σ μ_e − Σ_b μ_v(b), so with the players' rows Σ_a μ_i(a) = 1 one of
+    them follows from the others (the first v row; the first u row when the
+    pair anchors v; v's own row when it anchors both, whose rows then say
+    the same). On the sparse 1000 × 3 game of seed 0 that leaves 7,356 rows
+    and 15,858 columns of the full local polytope's 11,279 and 18,024
+    (9,522 rows with the implied rows alone left out).
 
     Examples
     --------
@@ -346,7 +364,8 @@ def local_polytope(game: PairwiseGame, factor: float) -> tuple[LocalPolytope, fl
 
 
 def _anchor_pairs(game: PairwiseGame) -> np.ndarray:
-    """Every player's anchor pair (−1 for a player without partners).
+    """Every player's anchor pair (−1 for a player without partners or with more than
+    :data:`ANCHOR_PARTNERS`).
 
     Players in turn take a pair that is not yet their partner's anchor (so
     that few pairs anchor both players), and among those the one whose
@@ -364,7 +383,7 @@ def _anchor_pairs(game: PairwiseGame) -> np.ndarray:
     taken = np.zeros(u.size, dtype=bool)
     for player in range(game.n_players):
         incident = pairs[order[first[player] : first[player + 1]]]
-        if incident.size == 0:
+        if incident.size == 0 or incident.size > ANCHOR_PARTNERS:
             continue
         free = incident[~taken[incident]]
         chosen = int(free[0] if free.size else incident[0])

@@ -15,8 +15,9 @@ and cycle inequalities close most of what is left, often all of it:
        \\sum_b \\mu_e(a, b) = \\mu_u(a),\\;
        \\sum_a \\mu_e(a, b) = \\mu_v(b),\\; \\mu \\ge 0,
 
-   one marginal row of every pair left out (the others imply it;
-   :func:`~fairmas.solvers.cycle_lp_relaxation.local_polytope`), solved by
+   handed to HiGHS with every node column written as a marginal of an
+   anchor pair and the rows that then vanish or are implied left out
+   (:func:`~fairmas.solvers.cycle_lp_relaxation.local_polytope`), solved by
    HiGHS' interior point method without crossover (highspy; the
    warm-started dual simplex on small LPs).
 2. **Cycle inequalities** (Sontag and Jaakkola 2007). Every action a of every
