@@ -41,7 +41,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
@@ -80,7 +80,7 @@ class LocalPolytope:
 
     The *logical* columns are one per player and action (the node columns,
     ``offset[i] + a``), then one per pair cell (column ``n_nodes + k``); the
-    logical rows are every row of the local polytope (:data:`n_equalities`
+    logical rows are every row of the local polytope (:attr:`n_equalities`
     of them), then the cuts. HiGHS holds a smaller LP in the *reduced*
     columns x_r, with x = T x_r: every player with one to
     :data:`ANCHOR_PARTNERS` partners has an anchor pair e, and its node
@@ -103,11 +103,13 @@ class LocalPolytope:
     kept_equalities: np.ndarray  # the logical row of each equality row in HiGHS
     substitution: sp.csr_matrix  # T: logical columns × reduced columns
     anchor_row: np.ndarray  # per node column, its anchor row (−1: the column stays in HiGHS)
+    cuts: sp.csr_matrix = field(init=False)  # the cut rows in logical columns
+    cut_lower: np.ndarray = field(init=False)
+    _logical: sp.csc_matrix | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.cuts = sp.csr_matrix((0, self.equalities.shape[1]))
         self.cut_lower = np.zeros(0)
-        self._logical: sp.csc_matrix | None = None
 
     @property
     def n_equalities(self) -> int:
