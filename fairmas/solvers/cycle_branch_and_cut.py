@@ -71,8 +71,16 @@ On the sparse 1000 × 3 game of seed 13 they drop 3,916 of 6,253 cuts (the verte
 3,816 by 10⁻⁹ and 10⁻⁷), the vertex solve takes 3.4 s instead of 5.0 s, and its optimum is the
 same to 10⁻¹¹."""
 
-NODE_SEARCH_SECONDS = 2.0
-"""CPU seconds of toulbar2 on a node's conditioned network before the node is branched."""
+NODE_SEARCH_SECONDS = 4.0
+"""CPU seconds of toulbar2 on a node's conditioned network before the node is branched.
+
+toulbar2 counts the CPU time of the whole process, so while the other tree worker solves its LP
+beside the search, 4 CPU seconds are about 2 s of wall time. On the sparse 1000 × 3 game of
+seed 0 (300 s limits, interleaved runs in one session) the node searches then exhaust their
+nodes where 2 CPU seconds cut some of them short: the proofs took 28–31 nodes instead of 28–40
+(34–40 in five runs of six) and the tree 34–51 s instead of 40–50 s (41 s against 46 s on
+average; 6 and 8 s gave the same 28 nodes). The other sparse 1000 × 3 seeds (60 s limits), the
+dense 15 × 5 and the mid-size games were the same within noise."""
 
 
 def branch_and_cut(
