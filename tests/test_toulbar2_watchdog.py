@@ -138,3 +138,40 @@ def test_searches_from_several_threads_take_turns_and_agree(capfd: pytest.Captur
     assert together == alone
     os.write(1, b"still here\n")
     assert capfd.readouterr().out.endswith("still here\n")
+
+
+def _random_network(players: int, actions: int, seed: int) -> tuple[tuple[int, ...], list]:
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    functions = [
+        ((i, j), rng.integers(0, 100, (actions, actions)))
+        for i in range(players)
+        for j in range(i + 1, players)
+    ]
+    return (actions,) * players, functions
+
+
+def test_a_finished_search_counts_as_exhausted_however_busy_the_other_threads_are(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the process CPU clock counts every thread: a branch-and-cut worker's LP beside the search
+    # made searches that had finished look cut short; here that clock runs 100 s per reading
+    from fairmas.solvers import game_toulbar2
+
+    readings = iter(range(0, 10**6, 100))
+    monkeypatch.setattr(game_toulbar2.time, "process_time", lambda: float(next(readings)))
+    found = game_toulbar2.toulbar2_minimize(*_random_network(8, 3, 0), time_limit=5)
+    assert found.exhausted
+    assert found.proved
+
+
+def test_a_search_its_time_limit_stops_is_not_exhausted() -> None:
+    from fairmas.solvers.game_toulbar2 import toulbar2_minimize
+
+    started = time.perf_counter()
+    found = toulbar2_minimize(*_random_network(40, 5, 0), time_limit=1)
+    assert time.perf_counter() - started < 1 + GRACE + 2
+    assert not found.exhausted
+    after = toulbar2_minimize(*_random_network(8, 3, 0), time_limit=5)  # the flag is reset
+    assert after.exhausted

@@ -274,19 +274,22 @@ def toulbar2_minimize(
                 [int(v) for v in scope], np.asarray(table, dtype=np.int64).ravel().tolist()
             )
         seconds = 0 if time_limit is None else max(1, math.ceil(time_limit))
-        started = time.process_time()
+        started = time.thread_time()
         with _stdout_silenced():
             with TimeLimitWatchdog(seconds or None) as watchdog:
                 found = network.Solve(timeLimit=seconds)
             if seconds and hasattr(signal, "ITIMER_VIRTUAL"):  # a CPU timer left armed fires later
                 signal.setitimer(signal.ITIMER_VIRTUAL, 0)
         # toulbar2 stops when the search space is exhausted, when the process has used
-        # ``seconds`` of CPU time since the search began (the CPU of every thread counts; wall
-        # time does not: under load a timed-out search can return before ``seconds`` of wall
-        # time), or when the watchdog interrupted it. Only a search that used clearly less CPU
-        # than that, and that the watchdog left alone, can have been exhausted.
+        # ``seconds`` of CPU time since the search began (the CPU of every thread counts), or when
+        # the watchdog interrupted it; a stop by a timer sets its ``limited`` flag. The search,
+        # which runs in this thread, counts as exhausted when no timer stopped it and this
+        # thread's own CPU stayed clearly under the limit: the process clock would count another
+        # busy thread too (a branch-and-cut worker's LP) and make a finished search look cut short.
         exhausted = seconds == 0 or (
-            not watchdog.fired and time.process_time() - started < seconds - CPU_MARGIN
+            not watchdog.fired
+            and not pytb2.option.limited
+            and time.thread_time() - started < seconds - CPU_MARGIN
         )
         reported = network.GetDDualBound()
         dual = None if reported is None else float(reported)
